@@ -1,0 +1,55 @@
+import { ERROR_CODES, HybridTuneError } from '../errors.js';
+import type { Rng } from '../math/rng.js';
+import { isForbidden } from '../space/conditions.js';
+import type { SearchSpace } from '../space/types.js';
+import { resolveRecipe } from '../strategies/registry.js';
+import type { Direction, Params, Trial } from '../study/types.js';
+
+/**
+ * Everything a sampler may look at. Samplers are pure: the same context gives the
+ * same proposal, so a resumed study asks exactly as an uninterrupted one would.
+ */
+export interface SamplerContext {
+  space: SearchSpace;
+  /** Every trial so far, read-only, in number order (running ones included). */
+  trials: readonly Trial[];
+  /** Seeded from the study seed and the trial number. */
+  rng: Rng;
+  trialNumber: number;
+  /** The study's seed, for choices that must not change from trial to trial. */
+  studySeed: number;
+  direction: Direction;
+}
+
+export interface Sampler {
+  readonly name: string;
+  /** Values for the searched keys that are active (the fixed ones are added by the study). */
+  sample(ctx: SamplerContext): Params;
+}
+
+export interface SamplerFactory {
+  description: string;
+  create(options: Record<string, unknown>): Sampler;
+}
+
+/** The fixed settings plus a proposal: the point of the space a trial runs. */
+export function completePoint(space: SearchSpace, proposal: Params): Params {
+  return { ...space.fixed, ...proposal };
+}
+
+/** Whether the resolved recipe of a point hits a forbidden combination. */
+export function pointIsForbidden(space: SearchSpace, point: Params): boolean {
+  return space.forbidden.length > 0 && isForbidden(space.forbidden, resolveRecipe(point).params);
+}
+
+/** Draws until the point is allowed; gives up with a clear error when the space is (nearly) all forbidden. */
+export function sampleAllowed(space: SearchSpace, draw: () => Params, tries = 1000): Params {
+  for (let i = 0; i < tries; i++) {
+    const p = draw();
+    if (!pointIsForbidden(space, completePoint(space, p))) return p;
+  }
+  throw new HybridTuneError(ERROR_CODES.SPACE_EXHAUSTED, `no allowed point found in ${tries} draws: the forbidden combinations cover (nearly) the whole space`, {
+    key: 'forbidden',
+    expected: 'fewer or narrower forbidden entries',
+  });
+}

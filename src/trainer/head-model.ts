@@ -1,0 +1,286 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { SparseRows } from '../backbones/sparse.js';
+import type { Rng } from '../math/rng.js';
+import type { HeadConfig, LossConfig, OptimizerConfig } from '../strategies/types.js';
+import { DenseOptimizer, RowOptimizer } from './optimizers.js';
+import { tf } from './tf-backend.js';
+
+export interface HeadSpec {
+  inputDim: number;
+  numClasses: number;
+  head: HeadConfig;
+}
+
+interface DenseLayer {
+  kernel: tf.Variable;
+  bias: tf.Variable;
+}
+
+interface WeightEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+}
+
+export const MODEL_FORMAT = 'hybridtune-head';
+export const MODEL_FORMAT_VERSION = 1;
+
+/**
+ * The classifier head on sparse features. Its first layer is an embedding bag
+ * (fastText-style): each example's output is the weighted sum of the table rows
+ * its features name, plus a bias row. The bag and its sparse backward pass run on
+ * typed arrays; the layers above it, the loss and their gradients run in
+ * TensorFlow.js, inside tf.tidy.
+ */
+export class HeadModel {
+  readonly spec: HeadSpec;
+  /** Width of the bag's output: the hidden width (MLP) or the number of classes (linear). */
+  readonly bagWidth: number;
+  /** (inputDim + 1) × bagWidth; the last row is the bias. */
+  table: Float32Array;
+  readonly layers: DenseLayer[] = [];
+  private rowOpt?: RowOptimizer;
+  private denseOpt?: DenseOptimizer;
+  private step = 0;
+  // scratch buffers reused across steps
+  private slot: Int32Array;
+  private touched = new Int32Array(0);
+  private gradBuf = new Float32Array(0);
+
+  constructor(spec: HeadSpec, rng: Rng | null) {
+    this.spec = spec;
+    const { inputDim, numClasses, head } = spec;
+    this.bagWidth = head.name === 'mlp' ? head.width : numClasses;
+    this.table = new Float32Array((inputDim + 1) * this.bagWidth);
+    this.slot = new Int32Array(inputDim + 1).fill(-1);
+    if (rng && head.name === 'mlp') {
+      // small random rows; the bias row stays 0
+      const std = 1 / Math.sqrt(this.bagWidth);
+      for (let i = 0; i < inputDim * this.bagWidth; i++) this.table[i] = rng.normal(0, std);
+    }
+    if (head.name === 'mlp') {
+      let fanIn = head.width;
+      for (let d = 1; d < head.depth; d++) {
+        this.layers.push(this.denseLayer(`dense_${d}`, fanIn, head.width, rng));
+        fanIn = head.width;
+      }
+      this.layers.push(this.denseLayer(`dense_${head.depth}`, fanIn, numClasses, rng));
+    }
+  }
+
+  private denseLayer(name: string, fanIn: number, fanOut: number, rng: Rng | null): DenseLayer {
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    const k = new Float32Array(fanIn * fanOut);
+    if (rng) for (let i = 0; i < k.length; i++) k[i] = rng.uniform(-limit, limit);
+    return {
+      kernel: tf.variable(tf.tensor2d(k, [fanIn, fanOut]), true, `${name}/kernel`),
+      bias: tf.variable(tf.zeros([fanOut]), true, `${name}/bias`),
+    };
+  }
+
+  private variables(): tf.Variable[] {
+    return this.layers.flatMap((l) => [l.kernel, l.bias]);
+  }
+
+  /** Bag outputs (pre-activation) for rows of x; `dropout` drops input features (linear head, training only). */
+  private bag(x: SparseRows, rows: ArrayLike<number>, dropout: number, rng: Rng | null, keptValues?: Float32Array): Float32Array {
+    const w = this.bagWidth;
+    const out = new Float32Array(rows.length * w);
+    const biasOff = this.spec.inputDim * w;
+    const scale = dropout > 0 ? 1 / (1 - dropout) : 1;
+    let q = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const o = i * w;
+      for (let c = 0; c < w; c++) out[o + c] = this.table[biasOff + c]!;
+      for (let j = x.indptr[r]!; j < x.indptr[r + 1]!; j++) {
+        let val = x.values[j]!;
+        if (dropout > 0 && rng) val = rng.next() < dropout ? 0 : val * scale;
+        if (keptValues) keptValues[q++] = val;
+        if (val === 0) continue;
+        const off = x.indices[j]! * w;
+        for (let c = 0; c < w; c++) out[o + c]! += val * this.table[off + c]!;
+      }
+    }
+    return out;
+  }
+
+  /** Logits from bag outputs, in tfjs. */
+  private forward(h: tf.Tensor2D, training: boolean, dropout: number, seed: number): tf.Tensor2D {
+    if (this.layers.length === 0) return h;
+    let a: tf.Tensor2D = tf.relu(h);
+    this.layers.forEach((l, i) => {
+      if (training && dropout > 0) a = tf.dropout(a, dropout, undefined, seed + i) as tf.Tensor2D;
+      a = tf.add(tf.matMul(a, l.kernel), l.bias) as tf.Tensor2D;
+      if (i < this.layers.length - 1) a = tf.relu(a);
+    });
+    return a;
+  }
+
+  configureTraining(opt: OptimizerConfig): void {
+    this.rowOpt = new RowOptimizer(opt, this.table.length);
+    this.denseOpt?.dispose();
+    this.denseOpt = new DenseOptimizer(opt);
+    this.step = 0;
+  }
+
+  /**
+   * One optimisation step on the given rows. `targets` is the (smoothed) target
+   * distribution per example, `weights` the loss weight per example. Returns the mean loss.
+   */
+  trainStep(x: SparseRows, rows: ArrayLike<number>, targets: Float32Array, weights: Float32Array, loss: LossConfig, lr: number, dropout: number, rng: Rng): number {
+    if (!this.rowOpt || !this.denseOpt) throw new Error('configureTraining() first');
+    this.step++;
+    const B = rows.length;
+    const w = this.bagWidth;
+    const C = this.spec.numClasses;
+    let nnz = 0;
+    for (let i = 0; i < B; i++) nnz += x.indptr[rows[i]! + 1]! - x.indptr[rows[i]!]!;
+    const inputDropout = this.layers.length === 0 ? dropout : 0;
+    const kept = new Float32Array(nnz);
+    const h = this.bag(x, rows, inputDropout, rng, kept);
+    const seed = rng.int(0, 2 ** 30);
+    const vars = this.variables();
+    const denseOpt = this.denseOpt;
+    const step = this.step;
+    const [lossT, dhT] = tf.tidy(() => {
+      const hT = tf.tensor2d(h, [B, w]);
+      const q = tf.tensor2d(targets, [B, C]);
+      const sw = tf.tensor1d(weights);
+      const f = (hIn: tf.Tensor, ...vs: tf.Tensor[]) => {
+        void vs; // the variables are read through this.layers; listing them makes tf return their gradients
+        const logits = this.forward(hIn as tf.Tensor2D, true, dropout, seed);
+        const logp = tf.logSoftmax(logits);
+        let term: tf.Tensor = tf.mul(q, logp);
+        if (loss.focalGamma > 0) term = tf.mul(term, tf.pow(tf.sub(1, tf.exp(logp)), loss.focalGamma));
+        const perExample = tf.neg(tf.sum(term, 1));
+        return tf.div(tf.sum(tf.mul(perExample, sw)), B) as tf.Scalar;
+      };
+      const { value, grads } = tf.valueAndGrads(f)([hT, ...vars]);
+      denseOpt.apply(vars, grads.slice(1), lr, step);
+      return [value, grads[0]!] as const;
+    });
+    const dh = dhT.dataSync() as Float32Array;
+    const lossValue = lossT.dataSync()[0]!;
+    lossT.dispose();
+    dhT.dispose();
+    this.backpropTable(x, rows, kept, dh, lr);
+    return lossValue;
+  }
+
+  /** Sparse backward pass of the bag: gradient rows only for features in the batch. */
+  private backpropTable(x: SparseRows, rows: ArrayLike<number>, kept: Float32Array, dh: Float32Array, lr: number): void {
+    const w = this.bagWidth;
+    const B = rows.length;
+    let count = 0;
+    let maxRows = 1;
+    for (let i = 0; i < B; i++) maxRows += x.indptr[rows[i]! + 1]! - x.indptr[rows[i]!]!;
+    if (this.touched.length < maxRows) this.touched = new Int32Array(maxRows);
+    if (this.gradBuf.length < maxRows * w) this.gradBuf = new Float32Array(maxRows * w);
+    const g = this.gradBuf;
+    const biasRow = this.spec.inputDim;
+    this.slot[biasRow] = 0;
+    this.touched[0] = biasRow;
+    count = 1;
+    g.fill(0, 0, maxRows * w);
+    let q = 0;
+    for (let i = 0; i < B; i++) {
+      const r = rows[i]!;
+      const o = i * w;
+      for (let c = 0; c < w; c++) g[c]! += dh[o + c]!;
+      for (let j = x.indptr[r]!; j < x.indptr[r + 1]!; j++) {
+        const val = kept[q++]!;
+        if (val === 0) continue;
+        const col = x.indices[j]!;
+        let s = this.slot[col]!;
+        if (s < 0) {
+          s = count++;
+          this.slot[col] = s;
+          this.touched[s] = col;
+        }
+        const gb = s * w;
+        for (let c = 0; c < w; c++) g[gb + c]! += val * dh[o + c]!;
+      }
+    }
+    this.rowOpt!.update(this.table, this.touched, count, g, w, lr, this.step);
+    for (let s = 0; s < count; s++) this.slot[this.touched[s]!] = -1;
+  }
+
+  /** Class probabilities, row-major n × numClasses. */
+  predictProba(x: SparseRows, batchSize = 2048): Float32Array {
+    const C = this.spec.numClasses;
+    const out = new Float32Array(x.n * C);
+    for (let start = 0; start < x.n; start += batchSize) {
+      const end = Math.min(x.n, start + batchSize);
+      const rows = Array.from({ length: end - start }, (_, i) => start + i);
+      const h = this.bag(x, rows, 0, null);
+      const p = tf.tidy(() => tf.softmax(this.forward(tf.tensor2d(h, [rows.length, this.bagWidth]), false, 0, 0)));
+      out.set(p.dataSync() as Float32Array, start * C);
+      p.dispose();
+    }
+    return out;
+  }
+
+  /** A copy of every weight, to keep the best epoch's model. */
+  snapshot(): { table: Float32Array; dense: Float32Array[] } {
+    return { table: this.table.slice(), dense: this.variables().map((v) => (v.dataSync() as Float32Array).slice()) };
+  }
+
+  restore(s: { table: Float32Array; dense: Float32Array[] }): void {
+    this.table.set(s.table);
+    this.variables().forEach((v, i) => v.assign(tf.tensor(s.dense[i]!, v.shape)));
+  }
+
+  save(dir: string, extra: Record<string, unknown> = {}): void {
+    mkdirSync(dir, { recursive: true });
+    const entries: WeightEntry[] = [];
+    const chunks: Float32Array[] = [];
+    let offset = 0;
+    const push = (name: string, shape: number[], data: Float32Array) => {
+      entries.push({ name, shape, offset });
+      chunks.push(data);
+      offset += data.byteLength;
+    };
+    push('embedding_bag/table', [this.spec.inputDim + 1, this.bagWidth], this.table);
+    for (const v of this.variables()) push(v.name, v.shape, v.dataSync() as Float32Array);
+    const buf = Buffer.alloc(offset);
+    let p = 0;
+    for (const c of chunks) {
+      Buffer.from(c.buffer, c.byteOffset, c.byteLength).copy(buf, p);
+      p += c.byteLength;
+    }
+    writeFileSync(path.join(dir, 'weights.bin'), buf);
+    writeFileSync(
+      path.join(dir, 'model.json'),
+      JSON.stringify({ format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, spec: this.spec, dtype: 'float32', weights: entries, weightsFile: 'weights.bin', ...extra }, null, 1),
+    );
+  }
+
+  static load(dir: string): HeadModel {
+    const meta = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { format: string; formatVersion: number; spec: HeadSpec; weights: WeightEntry[] };
+    if (meta.format !== MODEL_FORMAT || meta.formatVersion !== MODEL_FORMAT_VERSION) {
+      throw new Error(`${path.join(dir, 'model.json')}: not a ${MODEL_FORMAT} v${MODEL_FORMAT_VERSION} model`);
+    }
+    const bin = readFileSync(path.join(dir, 'weights.bin'));
+    const model = new HeadModel(meta.spec, null);
+    const read = (e: WeightEntry) => {
+      const n = e.shape.reduce((a, b) => a * b, 1);
+      const copy = new Float32Array(n);
+      Buffer.from(copy.buffer).set(bin.subarray(e.offset, e.offset + n * 4));
+      return copy;
+    };
+    model.table.set(read(meta.weights[0]!));
+    const vars = model.variables();
+    meta.weights.slice(1).forEach((e, i) => vars[i]!.assign(tf.tensor(read(e), e.shape)));
+    return model;
+  }
+
+  dispose(): void {
+    this.denseOpt?.dispose();
+    for (const l of this.layers) {
+      l.kernel.dispose();
+      l.bias.dispose();
+    }
+  }
+}

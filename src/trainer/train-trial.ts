@@ -1,0 +1,150 @@
+import { NgramHashFeaturizer, ngramSettingsFrom } from '../backbones/ngram-hash.js';
+import type { SparseRows } from '../backbones/sparse.js';
+import type { PreparedData, SplitData } from '../data/types.js';
+import { Rng } from '../math/rng.js';
+import type { Decision } from '../schedulers/base.js';
+import { buildPlan, emptyPlan, resolveRecipe, type ResolvedRecipe } from '../strategies/registry.js';
+import type { TrainingPlan } from '../strategies/types.js';
+import type { EpochRecord, Params, SplitMetrics, TrialMetrics } from '../study/types.js';
+import { HeadModel } from './head-model.js';
+import { metricValue, splitMetrics } from './metrics.js';
+import { tf } from './tf-backend.js';
+
+export interface TrialRequest {
+  data: PreparedData;
+  params: Params;
+  seed: number;
+  metric: 'macro-f1' | 'accuracy';
+  /** Called after every epoch with the validation value; 'stop' prunes the trial. */
+  onEpoch?: (record: EpochRecord) => Decision | Promise<Decision>;
+  /** Where to save the kept model (and its featurizer); nothing is saved when absent. */
+  saveDir?: string;
+  /** Monotonic clock in seconds (injected so tests can control it). */
+  now?: () => number;
+}
+
+export interface TrialResult {
+  metrics: TrialMetrics;
+  epochs: EpochRecord[];
+  /** Why training ended. */
+  ended: 'completed' | 'early-stopping' | 'pruned';
+  recipe: ResolvedRecipe;
+  duration: number;
+}
+
+export class TrialDivergedError extends Error {
+  constructor(epoch: number, step: number) {
+    super(`training diverged: the loss became NaN or infinite at epoch ${epoch}, step ${step} (try a smaller learning rate)`);
+    this.name = 'TrialDivergedError';
+  }
+}
+
+/** The target distribution per example: one-hot, with label smoothing. */
+function targetsFor(y: Int32Array, rows: ArrayLike<number>, k: number, smoothing: number): Float32Array {
+  const t = new Float32Array(rows.length * k).fill(smoothing / k);
+  for (let i = 0; i < rows.length; i++) t[i * k + y[rows[i]!]!]! += 1 - smoothing;
+  return t;
+}
+
+function argmaxRows(p: Float32Array, k: number): Int32Array {
+  const n = p.length / k;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[i * k + c]! > p[i * k + best]!) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
+export function evaluate(model: HeadModel, x: SparseRows, split: SplitData, labels: readonly string[]): SplitMetrics {
+  const p = model.predictProba(x);
+  return splitMetrics(split.y, argmaxRows(p, labels.length), labels);
+}
+
+/**
+ * The trial function: a recipe and data in, per-epoch validation values out,
+ * then the final metrics of the best epoch's weights (and the saved model).
+ */
+export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
+  const now = req.now ?? (() => performance.now() / 1000);
+  const t0 = now();
+  const { data } = req;
+  const labels = data.labels;
+  const k = labels.length;
+  const recipe = resolveRecipe(req.params);
+  const rng = new Rng(req.seed);
+  const plan: TrainingPlan = await buildPlan(recipe, emptyPlan([...data.train.texts], data.train.y, k), { rng: rng.fork('plan'), labels });
+
+  const featurizer = new NgramHashFeaturizer(ngramSettingsFrom(plan.backbone.settings)).fit(plan.texts);
+  const xTrain = featurizer.transform(plan.texts);
+  const xVal = featurizer.transform(data.validation.texts);
+  const model = new HeadModel({ inputDim: featurizer.size, numClasses: k, head: plan.head }, rng.fork('init'));
+  const trainRng = rng.fork('train');
+  try {
+    model.configureTraining(plan.optimizer);
+    const { batchSize, epochs, lr } = plan.optimizer;
+    const n = plan.y.length;
+    const stepsPerEpoch = Math.ceil(n / batchSize);
+    const totalSteps = stepsPerEpoch * epochs;
+    const weights = Float32Array.from(plan.y, (c) => plan.classWeights[c]!);
+    const records: EpochRecord[] = [];
+    let best: { value: number; epoch: number; weights: ReturnType<HeadModel['snapshot']>; val: SplitMetrics } | undefined;
+    let ended: TrialResult['ended'] = 'completed';
+    let step = 0;
+    let sinceBest = 0;
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const order = trainRng.permutation(n);
+      let lossSum = 0;
+      let lrNow = lr;
+      for (let start = 0; start < n; start += batchSize) {
+        const rows = order.subarray(start, Math.min(n, start + batchSize));
+        lrNow = lr * plan.schedule.lrAt(step, totalSteps, stepsPerEpoch);
+        const targets = targetsFor(plan.y, rows, k, plan.loss.labelSmoothing);
+        const w = Float32Array.from(rows, (r) => weights[r]!);
+        const loss = model.trainStep(xTrain, rows, targets, w, plan.loss, lrNow, plan.head.dropout, trainRng);
+        if (!Number.isFinite(loss)) throw new TrialDivergedError(epoch, step);
+        lossSum += loss * rows.length;
+        step++;
+      }
+      const val = evaluate(model, xVal, data.validation, labels);
+      const value = metricValue(val, req.metric);
+      const record: EpochRecord = { epoch, value, loss: lossSum / n, lr: lrNow, elapsed: now() - t0 };
+      records.push(record);
+      if (!best || value > best.value) {
+        best = { value, epoch, weights: model.snapshot(), val };
+        sinceBest = 0;
+      } else sinceBest++;
+      const decision = req.onEpoch ? await req.onEpoch(record) : 'continue';
+      if (decision === 'stop') {
+        ended = 'pruned';
+        break;
+      }
+      if (plan.patience > 0 && sinceBest >= plan.patience && epoch < epochs) {
+        ended = 'early-stopping';
+        break;
+      }
+    }
+    model.restore(best!.weights);
+    const test = data.test ? evaluate(model, featurizer.transform(data.test.texts), data.test, labels) : undefined;
+    const metrics: TrialMetrics = {
+      value: best!.value,
+      bestEpoch: best!.epoch,
+      validation: best!.val,
+      ...(test ? { test } : {}),
+      trainExamples: n,
+      notes: plan.notes,
+    };
+    if (req.saveDir) {
+      model.save(req.saveDir, { featurizer: { kind: 'ngram-hash', ...featurizer.toJSON() }, labels });
+    }
+    return { metrics, epochs: records, ended, recipe, duration: now() - t0 };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Number of tensors alive, for memory checks. */
+export function liveTensors(): number {
+  return tf.memory().numTensors;
+}
