@@ -92,7 +92,9 @@ export function gridValues(d: Distribution, floatPoints = 5): ParamValue[] {
       if (floatPoints === 1) return [fromUnit(d, 0.5) as number];
       for (let i = 0; i < floatPoints; i++) {
         const u = i / (floatPoints - 1);
-        out.push(d.log ? Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low))) : d.low + u * (d.high - d.low));
+        const v = d.log ? Math.exp(Math.log(d.low) + u * (Math.log(d.high) - Math.log(d.low))) : d.low + u * (d.high - d.low);
+        // the end points exactly: exp(log(0.3)) is 0.30000000000000004, outside the range
+        out.push(i === 0 ? d.low : i === floatPoints - 1 ? d.high : v);
       }
       return out;
     }

@@ -172,6 +172,7 @@ export function parseSpace(text: string, file: string): SpaceConfig {
         format: dataRaw['format'],
         encoding: dataRaw['encoding'],
         header: dataRaw['header'],
+        quoting: dataRaw['quoting'],
         columns: dataRaw['columns'],
         split: dataRaw['split'],
         maxTrain: dataRaw['max-train'],
@@ -195,7 +196,7 @@ export function parseSpace(text: string, file: string): SpaceConfig {
 
 function expectedFor(segs: PathSeg[]): string | undefined {
   if (segs[0] === 'search') return 'a fixed value, or one of {float: [low, high]}, {int: [low, high]}, {choices: [...]} with optional log, step, when';
-  if (segs[0] === 'task' && segs[1] === 'data') return 'keys train, validation, test, format, encoding, header, columns, split, max-train';
+  if (segs[0] === 'task' && segs[1] === 'data') return 'keys train, validation, test, format, encoding, header, quoting, columns, split, max-train';
   if (segs[0] === 'task') return 'keys data, text, label, metric';
   if (segs[0] === 'sweep') return 'keys sampler, scheduler, n-trials, workers, sampler-options, scheduler-options';
   return 'top-level keys name, description, seed, task, sweep, search, forbidden';
@@ -318,20 +319,21 @@ function buildSearchSpace(
   const resolved: ParamSpec[] = [];
   for (const spec of specs) {
     const kept: Condition[] = [];
-    let never = false;
+    // the first condition that can never hold: the one the error must name
+    let never: Condition | undefined;
     for (const c of spec.conditions) {
       if (searched.has(c.key)) {
         const parent = specs.find((s) => s.key === c.key)!;
         const possible = parent.dist.kind === 'categorical' ? parent.dist.choices.some((v) => c.values.includes(v)) : true;
-        if (!possible) never = true;
+        if (!possible) never ??= c;
         kept.push(c);
         continue;
       }
       const value = fixed[c.key] ?? keys.get(c.key)!.decl.default;
-      if (!c.values.includes(value)) never = true;
+      if (!c.values.includes(value)) never ??= c;
     }
     if (never) {
-      const c = spec.conditions.find((cc) => !searched.has(cc.key) || true)!;
+      const c = never;
       throw new HybridTuneError(ERROR_CODES.SPACE_INVALID, `'${spec.key}' is searched but never active: it needs ${c.key} = ${c.values.join(' or ')}`, {
         file,
         line: loc.line(['search'], spec.key),

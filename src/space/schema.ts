@@ -54,6 +54,7 @@ export const spaceSchema = {
             format: { enum: ['csv', 'tsv', 'jsonl'] },
             encoding: { enum: ['auto', 'utf-8', 'latin1'] },
             header: { type: 'boolean' },
+            quoting: { enum: ['auto', 'csv', 'none'] },
             columns: { type: 'array', items: { type: 'string' }, minItems: 1 },
             split: {
               type: 'object',

@@ -73,10 +73,11 @@ export class HeadModel {
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     const k = new Float32Array(fanIn * fanOut);
     if (rng) for (let i = 0; i < k.length; i++) k[i] = rng.uniform(-limit, limit);
-    return {
+    // tidy frees the initial values; variables survive it
+    return tf.tidy(() => ({
       kernel: tf.variable(tf.tensor2d(k, [fanIn, fanOut]), true, `${name}/kernel`),
       bias: tf.variable(tf.zeros([fanOut]), true, `${name}/bias`),
-    };
+    }));
   }
 
   private variables(): tf.Variable[] {
@@ -229,7 +230,7 @@ export class HeadModel {
 
   restore(s: { table: Float32Array; dense: Float32Array[] }): void {
     this.table.set(s.table);
-    this.variables().forEach((v, i) => v.assign(tf.tensor(s.dense[i]!, v.shape)));
+    tf.tidy(() => this.variables().forEach((v, i) => v.assign(tf.tensor(s.dense[i]!, v.shape))));
   }
 
   save(dir: string, extra: Record<string, unknown> = {}): void {
@@ -272,7 +273,7 @@ export class HeadModel {
     };
     model.table.set(read(meta.weights[0]!));
     const vars = model.variables();
-    meta.weights.slice(1).forEach((e, i) => vars[i]!.assign(tf.tensor(read(e), e.shape)));
+    tf.tidy(() => meta.weights.slice(1).forEach((e, i) => vars[i]!.assign(tf.tensor(read(e), e.shape))));
     return model;
   }
 

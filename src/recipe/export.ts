@@ -1,0 +1,57 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sha256 } from '../data/fingerprint.js';
+import { ERROR_CODES, HybridTuneError } from '../errors.js';
+import type { StudyStore } from '../store/base.js';
+import { resolveRecipe } from '../strategies/registry.js';
+import { bestTrial } from '../study/summary.js';
+import type { Trial } from '../study/types.js';
+import { VERSION } from '../version.js';
+import { RECIPE_FORMAT, RECIPE_FORMAT_VERSION, type Recipe } from './recipe.js';
+
+export const MODEL_SUBDIR = 'model';
+
+/** Writes the best trial's recipe and model into `outDir` (nothing outside it). */
+export function exportBest(store: StudyStore, outDir: string, trialNumber?: number): { recipe: Recipe; dir: string; trial: Trial } {
+  const meta = store.meta();
+  const trial = trialNumber === undefined ? bestTrial(store.trials(), meta.direction) : store.trials().find((t) => t.number === trialNumber);
+  if (!trial || trial.state !== 'complete' || !trial.metrics) {
+    throw new HybridTuneError(ERROR_CODES.NO_COMPLETE_TRIAL, trialNumber === undefined ? 'the study has no complete trial yet' : `trial ${trialNumber} is not a complete trial`, {
+      file: store.location,
+      expected: 'a study with at least one complete trial (see `hybridtune status`)',
+    });
+  }
+  if (!trial.artifact || !existsSync(path.join(store.location, trial.artifact, 'model.json'))) {
+    throw new HybridTuneError(ERROR_CODES.NO_COMPLETE_TRIAL, `trial ${trial.number} has no saved model (only the best trial's model is kept)`, {
+      file: store.location,
+      expected: 'export the best trial (no --trial), or retrain the recipe with `hybridtune train`',
+    });
+  }
+  const dir = path.resolve(outDir);
+  const modelDir = path.join(dir, MODEL_SUBDIR);
+  mkdirSync(modelDir, { recursive: true });
+  const hashes: Record<string, string> = {};
+  for (const f of readdirSync(path.join(store.location, trial.artifact))) {
+    copyFileSync(path.join(store.location, trial.artifact, f), path.join(modelDir, f));
+    hashes[f] = sha256(readFileSync(path.join(modelDir, f)));
+  }
+  const space = meta.space as { task?: { text?: string; label?: string } };
+  const resolved = resolveRecipe(trial.params);
+  const recipe: Recipe = {
+    format: RECIPE_FORMAT,
+    formatVersion: RECIPE_FORMAT_VERSION,
+    hybridtuneVersion: VERSION,
+    createdAt: new Date().toISOString(),
+    study: meta.name,
+    trial: trial.number,
+    task: { text: space.task?.text ?? 'text', label: space.task?.label ?? 'label', metric: meta.metric as Recipe['task']['metric'], labels: meta.data.labels },
+    params: resolved.params,
+    strategies: resolved.strategies,
+    seed: trial.seed,
+    metrics: trial.metrics,
+    model: { path: MODEL_SUBDIR, sha256: hashes },
+    provenance: { dataFingerprint: meta.data.fingerprint, backend: trial.backend ?? meta.backend, dataSources: meta.data.sources },
+  };
+  writeFileSync(path.join(dir, 'recipe.json'), JSON.stringify(recipe, null, 2) + '\n');
+  return { recipe, dir, trial };
+}
