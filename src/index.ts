@@ -1,0 +1,24 @@
+/** The library: everything the CLI uses, for programs that drive sweeps or serve recipes. */
+export { VERSION } from './version.js';
+export { HybridTuneError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { loadSpace, parseSpace } from './space/load-space.js';
+export type { SpaceConfig, SearchSpace, ParamSpec } from './space/types.js';
+export { FAMILIES, settingKeys, resolveRecipe, buildPlan } from './strategies/registry.js';
+export { SAMPLERS } from './samplers/registry.js';
+export type { Sampler, SamplerContext, SamplerFactory } from './samplers/base.js';
+export { SCHEDULERS } from './schedulers/registry.js';
+export type { Scheduler, SchedulerContext, SchedulerFactory, Decision } from './schedulers/base.js';
+export { BACKENDS } from './execution/registry.js';
+export type { ExecutionBackend, TrialTask, TrialOutcome } from './execution/backend.js';
+export { LowdbStore, MemoryStore } from './store/index.js';
+export type { StudyStore } from './store/index.js';
+export { loadTask } from './data/load-task.js';
+export { runStudy, trialSeed, type StudyEvent } from './study/run-study.js';
+export { prepareNewSweep, prepareResume } from './study/setup.js';
+export { studyStatus } from './study/status.js';
+export { trainTrial } from './trainer/train-trial.js';
+export { initBackend } from './trainer/tf-backend.js';
+export { exportBest } from './recipe/export.js';
+export { loadRecipe, type LoadedRecipe, type Prediction } from './recipe/load.js';
+export { readRecipe, type Recipe } from './recipe/recipe.js';
+export type * from './study/types.js';
