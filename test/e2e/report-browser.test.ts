@@ -1,0 +1,110 @@
+/**
+ * The report as a person sees it: written for a hand-made study, opened from
+ * disk in headless Chromium, checked for errors, content, escaping and sorting,
+ * and photographed to test-artifacts/report.png.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, it } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { HISTORY_POINTS_CLASS, SECTION_IDS, writeReport } from '../../src/report/index.js';
+import { makeMeta, syntheticTrials, XSS_LABEL } from '../unit/report/fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const MISSING = `Chromium not found at ${CHROMIUM}; install it with: apt-get update && apt-get install -y chromium`;
+const ARTIFACTS = resolve('test-artifacts');
+
+describe('report in headless Chromium', () => {
+  it('opens clean, shows every section, escapes labels and sorts the leaderboard', { timeout: 120_000, skip: !HAVE_CHROMIUM && !process.env.CI ? MISSING : false }, async () => {
+    // In CI a missing browser is a failure, not a silent skip.
+    if (!HAVE_CHROMIUM) assert.fail(MISSING);
+
+    const trials = syntheticTrials(24, 11);
+    const complete = trials.filter((t) => t.state === 'complete').length;
+    assert.ok(complete >= 12 && trials.some((t) => t.state === 'pruned') && trials.some((t) => t.state === 'failed'), 'fixture mix');
+
+    const dir = await mkdtemp(join(tmpdir(), 'ht-report-e2e-'));
+    let browser: Browser | undefined;
+    try {
+      const { file } = await writeReport(makeMeta({ nTrials: 24 }), trials, dir);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      });
+      const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+      const consoleErrors: string[] = [];
+      const pageErrors: string[] = [];
+      const dialogs: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(m.text());
+      });
+      page.on('pageerror', (e) => pageErrors.push(String(e)));
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
+      });
+
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+      for (const id of SECTION_IDS) assert.equal(await page.locator(`section#${id}`).count(), 1, `section #${id}`);
+      for (const id of ['history', 'learning-curve', 'confusion-validation', 'confusion-test']) {
+        assert.equal(await page.locator(`#chart-${id} svg`).count(), 1, `chart ${id}`);
+      }
+      const points = await page.locator(`#chart-history g.${HISTORY_POINTS_CLASS} > path[aria-roledescription="point"]`).count();
+      assert.equal(points, complete, 'one history point per complete trial');
+
+      // The XSS label is text on the page, no element came of it.
+      const labelTexts = await page.locator('#summary .label-chip').allTextContents();
+      assert.ok(labelTexts.includes(XSS_LABEL), `labels shown: ${labelTexts.join(' | ')}`);
+      assert.ok((await page.locator('#confusion .perclass').first().textContent())!.includes(XSS_LABEL));
+      assert.equal(await page.locator('img').count(), 0);
+      assert.equal(await page.locator('script').count(), 1);
+
+      // Sorting: by trial number ascending, then descending; by value with empty cells last.
+      const rowTrials = () => page.locator('table.leaderboard tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-trial'))));
+      const initial = await rowTrials();
+      assert.equal(initial.length, trials.filter((t) => t.state !== 'running' && t.state !== 'waiting').length);
+      const header = page.locator('table.leaderboard thead th', { hasText: 'Trial #' });
+      await header.locator('button').click();
+      const asc = await rowTrials();
+      assert.deepEqual(asc, [...initial].sort((a, b) => a - b));
+      assert.equal(await header.getAttribute('aria-sort'), 'ascending');
+      await header.locator('button').click();
+      assert.deepEqual(await rowTrials(), [...initial].sort((a, b) => b - a));
+      assert.equal(await header.getAttribute('aria-sort'), 'descending');
+
+      await page.locator('table.leaderboard thead th', { hasText: 'Accuracy' }).locator('button').click();
+      const acc = await page
+        .locator('table.leaderboard tbody tr td:nth-child(5)')
+        .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-v') ?? ''));
+      const filled = acc.filter((v) => v !== '').map(Number);
+      assert.equal(filled.length, complete);
+      assert.deepEqual(filled, [...filled].sort((a, b) => a - b), 'accuracy ascending');
+      assert.ok(acc.slice(filled.length).every((v) => v === ''), 'trials without accuracy last');
+
+      // Back to rank order for the screenshot.
+      await page.locator('table.leaderboard thead th', { hasText: 'Rank' }).locator('button').click();
+      assert.deepEqual((await rowTrials()).slice(0, complete), initial.slice(0, complete));
+
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+
+      assert.deepEqual(dialogs, [], 'no dialog fired');
+      assert.deepEqual(pageErrors, [], 'no page errors');
+      assert.deepEqual(consoleErrors, [], 'no console errors');
+      assert.deepEqual(requests, [], 'no network requests');
+    } finally {
+      await browser?.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
