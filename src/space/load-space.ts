@@ -126,6 +126,21 @@ export function parseSpace(text: string, file: string): SpaceConfig {
   }
   if (!validateStructure(raw)) {
     const e = validateStructure.errors![0]!;
+    const segs0 = e.instancePath.split('/').filter(Boolean);
+    // A distribution with a misspelt key fails every branch of the anyOf: say which key is wrong.
+    if (segs0[0] === 'search' && segs0.length === 2) {
+      const value = (raw as Record<string, Record<string, unknown>>)['search']![segs0[1]!];
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        const allowed = ['float', 'int', 'choices', 'log', 'step', 'when'];
+        const bad = Object.keys(value).find((k) => !allowed.includes(k));
+        throw new HybridTuneError(bad ? ERROR_CODES.UNKNOWN_KEY : ERROR_CODES.SPACE_INVALID, bad ? `unknown key '${bad}' in a distribution` : 'not a valid distribution', {
+          file,
+          line: loc.line(['search', segs0[1]!], bad),
+          key: segs0[1],
+          expected: expectedFor(segs0),
+        });
+      }
+    }
     const m = ajvMessage(e);
     const segs = e.instancePath.split('/').filter(Boolean);
     const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;

@@ -96,6 +96,12 @@ export class LowdbStore implements StudyStore {
     const trialsFile = path.join(dir, TRIALS_FILE);
     const trialsDb = new Low<TrialsFile>(new JSONFile(trialsFile), { formatVersion: STORE_FORMAT_VERSION, trials: [] });
     if (existsSync(trialsFile)) await readJson(trialsDb, trialsFile);
+    if (trialsDb.data.formatVersion !== STORE_FORMAT_VERSION) {
+      throw new HybridTuneError(ERROR_CODES.STORE_VERSION, `trials format version ${String(trialsDb.data.formatVersion)} is not supported`, {
+        file: trialsFile,
+        expected: `format version ${STORE_FORMAT_VERSION} (written by this hybridtune)`,
+      });
+    }
     if (!Array.isArray(trialsDb.data.trials)) {
       throw new HybridTuneError(ERROR_CODES.STORE_CORRUPT, 'the trials file has no trial list', { file: trialsFile, expected: '{"formatVersion": 1, "trials": [...]}' });
     }
@@ -118,7 +124,7 @@ export class LowdbStore implements StudyStore {
   async addTrial(trial: Trial): Promise<void> {
     const list = this.trialsDb.data.trials;
     if (list.some((t) => t.number === trial.number)) throw new Error(`trial ${trial.number} exists already`);
-    list.push(trial);
+    list.push(structuredClone(trial));
     list.sort((a, b) => a.number - b.number);
     await this.trialsDb.write();
   }
