@@ -27,5 +27,21 @@ export const backboneFamily: Family = {
         plan.backbone = { name: 'ngram-hash', settings: { ...s } };
       },
     },
+    {
+      id: 'backbone.hf',
+      family: 'backbone',
+      name: 'hf',
+      stage: 'features',
+      description: 'a frozen Hugging Face encoder through @huggingface/transformers (ONNX): pooled last hidden states, computed once per text',
+      settings: [
+        { name: 'model', type: 'string', default: '', description: 'local model folder (Hugging Face layout with onnx/), relative to the space file' },
+        { name: 'pooling', type: 'categorical', choices: ['mean', 'cls', 'max'], default: 'mean', description: 'how token states become one vector' },
+        { name: 'max-length', type: 'int', min: 8, max: 4096, default: 128, description: 'tokens kept per text' },
+        { name: 'dtype', type: 'categorical', choices: ['fp32', 'fp16', 'q8'], default: 'fp32', description: 'which ONNX weights to load (model.onnx, model_fp16.onnx, model_quantized.onnx)' },
+      ],
+      apply(plan, s) {
+        plan.backbone = { name: 'hf', settings: { ...s } };
+      },
+    },
   ],
 };

@@ -8,6 +8,9 @@ import { ERROR_CODES, HybridTuneError, isHybridTuneError } from '../errors.js';
 import { BACKENDS, type BackendKind } from '../execution/registry.js';
 import { exportBest } from '../recipe/export.js';
 import { loadRecipe } from '../recipe/load.js';
+import { readRecipe } from '../recipe/recipe.js';
+import { retrainRecipe } from '../recipe/train.js';
+import { loadTask } from '../data/load-task.js';
 import { writeReport } from '../report/index.js';
 import { SAMPLERS } from '../samplers/registry.js';
 import { SCHEDULERS } from '../schedulers/registry.js';
@@ -226,6 +229,28 @@ async function predict(argv: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
+async function train(argv: Record<string, unknown>): Promise<number> {
+  const recipeFile = argv['recipe'] as string;
+  const recipe = readRecipe(recipeFile);
+  const split = argv['validation-split'] as number | undefined;
+  if (split !== undefined && !(split > 0 && split < 1)) throw badFlag('--validation-split', `${split} is not a fraction`, 'a number in (0, 1), e.g. 0.1');
+  const validation = argv['validation'] as string | undefined;
+  const data = await loadTask(
+    {
+      data: { train: argv['data'] as string, ...(validation ? { validation } : { split: { validation: split ?? 0.1 } }) },
+      text: (argv['text-column'] as string | undefined) ?? recipe.task.text,
+      label: (argv['label-column'] as string | undefined) ?? recipe.task.label,
+      metric: recipe.task.metric,
+    },
+    { baseDir: process.cwd(), seed: recipe.seed },
+  );
+  out(`retraining ${recipeFile} (trial ${recipe.trial ?? '?'} of ${recipe.study ?? '?'}, seed ${recipe.seed}) on ${data.train.texts.length} examples; validation ${data.validation.texts.length}`);
+  const r = await retrainRecipe(recipe, data, argv['out'] as string, (epoch, value) => out(`  epoch ${epoch}: ${recipe.task.metric} ${value.toFixed(4)}`));
+  const v = r.result.metrics.validation;
+  out(`done: validation accuracy ${v.accuracy.toFixed(4)}, macro-F1 ${v.macroF1.toFixed(4)} (best epoch ${r.result.metrics.bestEpoch}) -> ${path.relative(process.cwd(), r.dir) || '.'}`);
+  return 0;
+}
+
 function listStrategies(): number {
   out('Strategy families and the keys a search space may use (see README):');
   const keys = settingKeys();
@@ -288,8 +313,18 @@ export function buildCli(args: string[]): Argv {
         .option('output', { type: 'string', describe: 'write predictions here (.csv or .jsonl)' })
         .option('print', { type: 'boolean', default: false, describe: 'print predictions of --input even when it is labelled' }),
     )
+    .command('train <recipe>', 'retrain an exported recipe from scratch on new or all data (writes an export folder)', (y) =>
+      y
+        .positional('recipe', { type: 'string', demandOption: true, describe: 'a recipe.json written by export' })
+        .option('data', { type: 'string', demandOption: true, describe: 'CSV/TSV/JSONL training data' })
+        .option('validation', { type: 'string', describe: 'validation file (picks the best epoch); default: a split of --data' })
+        .option('validation-split', { type: 'number', describe: 'fraction of --data held out when no --validation (default 0.1)' })
+        .option('text-column', { type: 'string', describe: "text column (default: the recipe's)" })
+        .option('label-column', { type: 'string', describe: "label column (default: the recipe's)" })
+        .option('out', { type: 'string', demandOption: true, describe: 'target folder' }),
+    )
     .command('strategies', 'list strategies, their settings, samplers and schedulers')
-    .demandCommand(1, 'name a command: sweep, status, report, export, predict, strategies')
+    .demandCommand(1, 'name a command: sweep, status, report, export, predict, train, strategies')
     .strict()
     .version(VERSION)
     .help()
@@ -305,6 +340,7 @@ const COMMANDS: Record<string, (argv: Record<string, unknown>) => Promise<number
   report,
   export: exportCmd,
   predict,
+  train,
   strategies: listStrategies,
 };
 

@@ -33,6 +33,7 @@ export async function runTask(task: TrialTask, onEpoch: (r: EpochRecord) => Prom
       seed: task.seed,
       metric: task.metric,
       saveDir: task.saveDir,
+      baseDir: task.data.baseDir,
       onEpoch: (rec) => {
         epochs.push(rec);
         return onEpoch(rec);

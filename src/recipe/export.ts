@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sha256 } from '../data/fingerprint.js';
 import { ERROR_CODES, HybridTuneError } from '../errors.js';
 import type { StudyStore } from '../store/base.js';
-import { resolveRecipe } from '../strategies/registry.js';
+import { resolveRecipe, settingKeys } from '../strategies/registry.js';
 import { bestTrial } from '../study/summary.js';
 import type { Trial } from '../study/types.js';
 import { VERSION } from '../version.js';
@@ -37,6 +37,17 @@ export function exportBest(store: StudyStore, outDir: string, trialNumber?: numb
   }
   const space = meta.space as { task?: { text?: string; label?: string } };
   const resolved = resolveRecipe(trial.params);
+  // String settings are paths (e.g. a model folder) relative to the space file: make them absolute so the recipe travels.
+  const keys = settingKeys();
+  const spaceDir = path.dirname(meta.spaceFile);
+  for (const [k, v] of Object.entries(resolved.params)) {
+    if (keys.get(k)?.decl.type === 'string' && typeof v === 'string' && v !== '') resolved.params[k] = path.resolve(spaceDir, v);
+  }
+  for (const st of resolved.strategies) {
+    for (const [name, v] of Object.entries(st.settings)) {
+      if (keys.get(`${st.id}.${name}`)?.decl.type === 'string' && typeof v === 'string' && v !== '') st.settings[name] = path.resolve(spaceDir, v);
+    }
+  }
   const recipe: Recipe = {
     format: RECIPE_FORMAT,
     formatVersion: RECIPE_FORMAT_VERSION,

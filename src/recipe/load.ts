@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NgramHashFeaturizer, type NgramHashState } from '../backbones/ngram-hash.js';
+import { loadFeaturizer } from '../backbones/registry.js';
 import { sha256 } from '../data/fingerprint.js';
 import { ERROR_CODES, HybridTuneError } from '../errors.js';
 import { HeadModel } from '../trainer/head-model.js';
@@ -37,14 +37,14 @@ export async function loadRecipe(dir: string): Promise<LoadedRecipe> {
     }
   }
   await initBackend();
-  const meta = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { featurizer: NgramHashState & { kind: string }; labels: string[] };
-  const featurizer = NgramHashFeaturizer.fromJSON(meta.featurizer);
+  const meta = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { featurizer: Record<string, unknown>; labels: string[] };
+  const featurizer = await loadFeaturizer(meta.featurizer);
   const model = HeadModel.load(modelDir);
   const labels = recipe.task.labels;
   return {
     recipe,
     async predict(texts) {
-      const p = model.predictProba(featurizer.transform(texts));
+      const p = model.predictProba(await featurizer.transform(texts));
       const k = labels.length;
       return texts.map((_, i) => {
         const probabilities: Record<string, number> = {};

@@ -22,7 +22,7 @@ export interface Recipe {
   metrics?: TrialMetrics;
   /** The model folder inside the export, and the sha256 of each of its files. */
   model: { path: string; sha256: Record<string, string> };
-  provenance: { dataFingerprint: string; backend: string; dataSources?: Record<string, string> };
+  provenance: { dataFingerprint: string; backend: string; dataSources?: Record<string, string>; retrainedFrom?: string };
 }
 
 // The schema ships in the package root (schemas/), three levels above dist/src/recipe/.

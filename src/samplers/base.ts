@@ -2,7 +2,7 @@ import { ERROR_CODES, HybridTuneError } from '../errors.js';
 import type { Rng } from '../math/rng.js';
 import { isForbidden } from '../space/conditions.js';
 import type { SearchSpace } from '../space/types.js';
-import { resolveRecipe } from '../strategies/registry.js';
+import { implicitCondition, resolveRecipe, settingKeys } from '../strategies/registry.js';
 import type { Direction, Params, Trial } from '../study/types.js';
 
 /**
@@ -32,9 +32,22 @@ export interface SamplerFactory {
   create(options: Record<string, unknown>): Sampler;
 }
 
-/** The fixed settings plus a proposal: the point of the space a trial runs. */
+/**
+ * The fixed settings plus a proposal: the point of the space a trial runs. A fixed
+ * setting of a strategy the proposal did not choose is left out, so a trial's params
+ * name only what it used.
+ */
 export function completePoint(space: SearchSpace, proposal: Params): Params {
-  return { ...space.fixed, ...proposal };
+  const point: Params = { ...space.fixed, ...proposal };
+  const keys = settingKeys();
+  for (const key of Object.keys(space.fixed)) {
+    const info = keys.get(key);
+    const cond = info ? implicitCondition(info) : undefined;
+    if (!cond) continue;
+    const parent = point[cond.key] ?? keys.get(cond.key)?.decl.default;
+    if (parent !== cond.value) delete point[key];
+  }
+  return point;
 }
 
 /** Whether the resolved recipe of a point hits a forbidden combination. */

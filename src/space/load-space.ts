@@ -249,6 +249,9 @@ function checkValue(info: KeyInfo, v: ParamValue, file: string, line: number | u
     case 'bool':
       if (typeof v !== 'boolean') throw bad(`'${String(v)}' is not true or false`, 'true or false');
       return;
+    case 'string':
+      if (typeof v !== 'string' || v.trim() === '') throw bad(`'${String(v)}' is not a non-empty string`, 'a non-empty string, e.g. a path');
+      return;
     case 'categorical':
       if (!d.choices!.includes(v)) {
         throw bad(`unknown ${info.kind === 'choice' ? 'strategy' : 'value'} '${String(v)}'`, `one of ${d.choices!.join(', ')}`, info.kind === 'choice' ? ERROR_CODES.UNKNOWN_STRATEGY : ERROR_CODES.BAD_VALUE);

@@ -13,7 +13,7 @@ export type Stage = (typeof STAGES)[number];
 export interface SettingDecl {
   /** Local name; the full key is `<family>.<name>` (shared) or `<family>.<strategy>.<name>`. */
   name: string;
-  type: 'float' | 'int' | 'categorical' | 'bool';
+  type: 'float' | 'int' | 'categorical' | 'bool' | 'string';
   /** Allowed range for numbers: a space may search a sub-range, never beyond. */
   min?: number;
   max?: number;

@@ -1,4 +1,4 @@
-import { NgramHashFeaturizer, ngramSettingsFrom } from '../backbones/ngram-hash.js';
+import { createFeaturizer } from '../backbones/registry.js';
 import type { SparseRows } from '../backbones/sparse.js';
 import type { PreparedData, SplitData } from '../data/types.js';
 import { Rng } from '../math/rng.js';
@@ -19,6 +19,8 @@ export interface TrialRequest {
   onEpoch?: (record: EpochRecord) => Decision | Promise<Decision>;
   /** Where to save the kept model (and its featurizer); nothing is saved when absent. */
   saveDir?: string;
+  /** Folder that relative model paths resolve against (the space file's). */
+  baseDir?: string;
   /** Monotonic clock in seconds (injected so tests can control it). */
   now?: () => number;
 }
@@ -76,9 +78,10 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
   const rng = new Rng(req.seed);
   const plan: TrainingPlan = await buildPlan(recipe, emptyPlan([...data.train.texts], data.train.y, k), { rng: rng.fork('plan'), labels });
 
-  const featurizer = new NgramHashFeaturizer(ngramSettingsFrom(plan.backbone.settings)).fit(plan.texts);
-  const xTrain = featurizer.transform(plan.texts);
-  const xVal = featurizer.transform(data.validation.texts);
+  const featurizer = createFeaturizer(plan.backbone, { baseDir: req.baseDir ?? process.cwd() });
+  await featurizer.fit(plan.texts);
+  const xTrain = await featurizer.transform(plan.texts);
+  const xVal = await featurizer.transform(data.validation.texts);
   const model = new HeadModel({ inputDim: featurizer.size, numClasses: k, head: plan.head }, rng.fork('init'));
   const trainRng = rng.fork('train');
   try {
@@ -126,7 +129,7 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
       }
     }
     model.restore(best!.weights);
-    const test = data.test ? evaluate(model, featurizer.transform(data.test.texts), data.test, labels) : undefined;
+    const test = data.test ? evaluate(model, await featurizer.transform(data.test.texts), data.test, labels) : undefined;
     const metrics: TrialMetrics = {
       value: best!.value,
       bestEpoch: best!.epoch,
@@ -136,7 +139,7 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
       notes: plan.notes,
     };
     if (req.saveDir) {
-      model.save(req.saveDir, { featurizer: { kind: 'ngram-hash', ...featurizer.toJSON() }, labels });
+      model.save(req.saveDir, { featurizer: featurizer.toJSON(), labels });
     }
     return { metrics, epochs: records, ended, recipe, duration: now() - t0 };
   } finally {

@@ -99,6 +99,23 @@ describe('CLI end to end (the built binary, a fresh folder, real files)', () => 
     assert.ok(['ham', 'spam'].includes(line.label));
     assert.ok(Math.abs(line.p_ham + line.p_spam - 1) < 1e-4);
 
+    // retraining the recipe on the same data with its seed reproduces the trial
+    const retrain = await runCli(['train', 'recipe/recipe.json', '--data', 'train.csv', '--validation', 'dev.csv', '--out', 'retrained'], dir);
+    assert.equal(retrain.code, 0, retrain.stderr + retrain.stdout);
+    const rm = /validation accuracy ([0-9.]+)/.exec(retrain.stdout);
+    assert.ok(rm, retrain.stdout);
+    assert.ok(Math.abs(Number(rm[1]) - s.best.validation.accuracy) <= 0.005, `retrained ${rm[1]} vs trial ${s.best.validation.accuracy}`);
+    const pred2 = await runCli(['predict', 'retrained', '--input', 'dev.csv'], dir);
+    assert.equal(pred2.code, 0, pred2.stderr);
+    assert.match(pred2.stdout, new RegExp(`accuracy ${rm[1]}`));
+
+    // an older recipe version is refused with a clear error
+    const old = JSON.parse(readFileSync(path.join(dir, 'recipe/recipe.json'), 'utf8')) as Record<string, unknown>;
+    write(dir, 'old.json', JSON.stringify({ ...old, formatVersion: 0 }));
+    const oldRun = await runCli(['train', 'old.json', '--data', 'train.csv', '--out', 'x'], dir);
+    assert.equal(oldRun.code, 2);
+    assert.match(oldRun.stderr, /E_RECIPE_VERSION/);
+
     // a tampered model is refused with a clear error
     const weights = path.join(dir, 'recipe/model/weights.bin');
     const buf = readFileSync(weights);

@@ -25,8 +25,8 @@ describe('README stays true to the code', () => {
   });
 
   it('documents every command and sweep flag', () => {
-    for (const c of ['sweep', 'status', 'report', 'export', 'predict', 'strategies']) assert.ok(readme.includes(`### \`hybridtune ${c}`), c);
-    for (const f of ['--name', '--n-trials', '--sampler', '--scheduler', '--workers', '--seed', '--timeout', '--backend', '--no-report', '--resume', '--json', '--out', '--trial', '--text', '--input', '--output', '--text-column', '--print', '--trials-dir', '--reports-dir']) {
+    for (const c of ['sweep', 'status', 'report', 'export', 'predict', 'train', 'strategies']) assert.ok(readme.includes(`### \`hybridtune ${c}`), c);
+    for (const f of ['--name', '--n-trials', '--sampler', '--scheduler', '--workers', '--seed', '--timeout', '--backend', '--no-report', '--resume', '--json', '--out', '--trial', '--text', '--input', '--output', '--text-column', '--print', '--data', '--validation', '--validation-split', '--label-column', '--trials-dir', '--reports-dir']) {
       assert.ok(readme.includes(f), f);
     }
   });
