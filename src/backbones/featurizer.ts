@@ -7,6 +7,8 @@ import type { SparseRows } from './sparse.js';
  */
 export interface Featurizer {
   readonly kind: string;
+  /** Whether every row is full (encoder outputs) rather than sparse (n-grams). */
+  readonly dense: boolean;
   /** Number of feature columns after fitting. */
   readonly size: number;
   fit(texts: readonly string[]): Promise<void>;

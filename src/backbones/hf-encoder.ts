@@ -125,6 +125,7 @@ async function loadEncoder(modelDir: string, s: HfSettings): Promise<Encoder> {
 /** A frozen encoder through @huggingface/transformers (ONNX Runtime): pooled last hidden states, computed once per text. */
 export class HfFeaturizer implements Featurizer {
   readonly kind = 'hf';
+  readonly dense = true;
   readonly settings: HfSettings;
   readonly modelDir: string;
   private modelHash = '';

@@ -79,26 +79,52 @@ export function hashedCounts(text: string, s: NgramHashSettings): { buckets: Int
   return { buckets, counts: Float32Array.from(buckets, (b) => counts.get(b)!) };
 }
 
-/** Per-process cache of hashed counts: the same texts are hashed once across trials with the same settings. */
+/**
+ * Per-process cache of hashed counts: the data set's texts are hashed once across
+ * trials with the same settings. It is a bounded LRU, so texts that only one trial
+ * makes (augmented copies) are evicted instead of piling up over a long sweep.
+ */
 const countCache = new Map<string, Map<string, { buckets: Int32Array; counts: Float32Array }>>();
 const MAX_CACHED_SETTINGS = 4;
+/** Entries kept per settings; enough for SST-2's train + dev + test several times over. */
+export const MAX_CACHED_TEXTS = 200_000;
 
 function cachedCounts(texts: readonly string[], s: NgramHashSettings): Array<{ buckets: Int32Array; counts: Float32Array }> {
   const key = `${s.dims}|${s.wordNgrams}|${s.charNgrams}|${s.lowercase}`;
   let cache = countCache.get(key);
-  if (!cache) {
+  if (cache) {
+    countCache.delete(key);
+    countCache.set(key, cache);
+  } else {
     if (countCache.size >= MAX_CACHED_SETTINGS) countCache.delete(countCache.keys().next().value!);
     cache = new Map();
     countCache.set(key, cache);
   }
-  return texts.map((t) => {
+  const out = texts.map((t) => {
     let c = cache!.get(t);
-    if (!c) {
+    if (c) {
+      cache!.delete(t); // most recently used goes last
+    } else {
       c = hashedCounts(t, s);
-      cache!.set(t, c);
     }
+    cache!.set(t, c);
     return c;
   });
+  if (cache.size > MAX_CACHED_TEXTS) {
+    let excess = cache.size - MAX_CACHED_TEXTS;
+    for (const k of cache.keys()) {
+      if (excess-- <= 0) break;
+      cache.delete(k);
+    }
+  }
+  return out;
+}
+
+/** Entries in the hashed-count cache, for memory tests. */
+export function cachedTextCount(): number {
+  let n = 0;
+  for (const c of countCache.values()) n += c.size;
+  return n;
 }
 
 export interface NgramHashState {

@@ -8,6 +8,7 @@ import type { SparseRows } from './sparse.js';
 /** The built-in n-gram featurizer behind the async Featurizer interface. */
 class NgramHashBackbone implements Featurizer {
   readonly kind = 'ngram-hash';
+  readonly dense = false;
   constructor(readonly inner: NgramHashFeaturizer) {}
   get size(): number {
     return this.inner.size;

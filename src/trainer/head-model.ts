@@ -10,6 +10,8 @@ export interface HeadSpec {
   inputDim: number;
   numClasses: number;
   head: HeadConfig;
+  /** `sparse` (default): an embedding bag on typed arrays; `dense`: a tfjs dense layer on full rows (encoder features). */
+  input?: 'sparse' | 'dense';
 }
 
 interface DenseLayer {
@@ -17,21 +19,32 @@ interface DenseLayer {
   bias: tf.Variable;
 }
 
+/** One entry of a TensorFlow.js weights manifest. */
 interface WeightEntry {
   name: string;
   shape: number[];
-  offset: number;
+  dtype: 'float32';
+}
+
+/** Mean weighted loss: cross-entropy against (smoothed) targets, focal when gamma > 0. */
+function lossOf(logits: tf.Tensor2D, q: tf.Tensor2D, sw: tf.Tensor1D, loss: LossConfig, B: number): tf.Scalar {
+  const logp = tf.logSoftmax(logits);
+  let term: tf.Tensor = tf.mul(q, logp);
+  if (loss.focalGamma > 0) term = tf.mul(term, tf.pow(tf.sub(1, tf.exp(logp)), loss.focalGamma));
+  const perExample = tf.neg(tf.sum(term, 1));
+  return tf.div(tf.sum(tf.mul(perExample, sw)), B) as tf.Scalar;
 }
 
 export const MODEL_FORMAT = 'hybridtune-head';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 
 /**
- * The classifier head on sparse features. Its first layer is an embedding bag
+ * The classifier head. On sparse features its first layer is an embedding bag
  * (fastText-style): each example's output is the weighted sum of the table rows
- * its features name, plus a bias row. The bag and its sparse backward pass run on
- * typed arrays; the layers above it, the loss and their gradients run in
- * TensorFlow.js, inside tf.tidy.
+ * its features name, plus a bias row; the bag and its sparse backward pass run on
+ * typed arrays. On dense features (encoder outputs) the first layer is an
+ * ordinary tfjs dense layer. The layers above, the loss and their gradients run
+ * in TensorFlow.js, inside tf.tidy.
  */
 export class HeadModel {
   readonly spec: HeadSpec;
@@ -39,7 +52,10 @@ export class HeadModel {
   readonly bagWidth: number;
   /** (inputDim + 1) × bagWidth; the last row is the bias. */
   table: Float32Array;
+  /** Dense input mode: the first layer (inputDim → bagWidth). */
+  readonly input0: DenseLayer | null = null;
   readonly layers: DenseLayer[] = [];
+  readonly dense: boolean;
   private rowOpt?: RowOptimizer;
   private denseOpt?: DenseOptimizer;
   private step = 0;
@@ -52,9 +68,11 @@ export class HeadModel {
     this.spec = spec;
     const { inputDim, numClasses, head } = spec;
     this.bagWidth = head.name === 'mlp' ? head.width : numClasses;
-    this.table = new Float32Array((inputDim + 1) * this.bagWidth);
-    this.slot = new Int32Array(inputDim + 1).fill(-1);
-    if (rng && head.name === 'mlp') {
+    this.dense = spec.input === 'dense';
+    this.table = new Float32Array(this.dense ? 0 : (inputDim + 1) * this.bagWidth);
+    this.slot = new Int32Array(this.dense ? 0 : inputDim + 1).fill(-1);
+    if (this.dense) this.input0 = this.denseLayer('input_dense', inputDim, this.bagWidth, rng);
+    if (rng && head.name === 'mlp' && !this.dense) {
       // small random rows; the bias row stays 0
       const std = 1 / Math.sqrt(this.bagWidth);
       for (let i = 0; i < inputDim * this.bagWidth; i++) this.table[i] = rng.normal(0, std);
@@ -81,7 +99,25 @@ export class HeadModel {
   }
 
   private variables(): tf.Variable[] {
-    return this.layers.flatMap((l) => [l.kernel, l.bias]);
+    return [...(this.input0 ? [this.input0] : []), ...this.layers].flatMap((l) => [l.kernel, l.bias]);
+  }
+
+  /** Rows of a dense-rows matrix (every row has inputDim entries) as one packed array. */
+  private gatherDense(x: SparseRows, rows: ArrayLike<number>): Float32Array {
+    const d = this.spec.inputDim;
+    const out = new Float32Array(rows.length * d);
+    for (let i = 0; i < rows.length; i++) {
+      const start = x.indptr[rows[i]!]!;
+      out.set(x.values.subarray(start, start + d), i * d);
+    }
+    return out;
+  }
+
+  /** The first layer's pre-activation, in tfjs, for dense input. */
+  private firstLayer(xIn: tf.Tensor2D, training: boolean, dropout: number, seed: number): tf.Tensor2D {
+    let x = xIn;
+    if (training && dropout > 0 && this.layers.length === 0) x = tf.dropout(x, dropout, undefined, seed + 97) as tf.Tensor2D;
+    return tf.add(tf.matMul(x, this.input0!.kernel), this.input0!.bias) as tf.Tensor2D;
   }
 
   /** Bag outputs (pre-activation) for rows of x; `dropout` drops input features (linear head, training only). */
@@ -133,6 +169,7 @@ export class HeadModel {
   trainStep(x: SparseRows, rows: ArrayLike<number>, targets: Float32Array, weights: Float32Array, loss: LossConfig, lr: number, dropout: number, rng: Rng): number {
     if (!this.rowOpt || !this.denseOpt) throw new Error('configureTraining() first');
     this.step++;
+    if (this.dense) return this.trainStepDense(x, rows, targets, weights, loss, lr, dropout, rng);
     const B = rows.length;
     const w = this.bagWidth;
     const C = this.spec.numClasses;
@@ -151,12 +188,7 @@ export class HeadModel {
       const sw = tf.tensor1d(weights);
       const f = (hIn: tf.Tensor, ...vs: tf.Tensor[]) => {
         void vs; // the variables are read through this.layers; listing them makes tf return their gradients
-        const logits = this.forward(hIn as tf.Tensor2D, true, dropout, seed);
-        const logp = tf.logSoftmax(logits);
-        let term: tf.Tensor = tf.mul(q, logp);
-        if (loss.focalGamma > 0) term = tf.mul(term, tf.pow(tf.sub(1, tf.exp(logp)), loss.focalGamma));
-        const perExample = tf.neg(tf.sum(term, 1));
-        return tf.div(tf.sum(tf.mul(perExample, sw)), B) as tf.Scalar;
+        return lossOf(this.forward(hIn as tf.Tensor2D, true, dropout, seed), q, sw, loss, B);
       };
       const { value, grads } = tf.valueAndGrads(f)([hT, ...vars]);
       denseOpt.apply(vars, grads.slice(1), lr, step);
@@ -168,6 +200,31 @@ export class HeadModel {
     dhT.dispose();
     this.backpropTable(x, rows, kept, dh, lr);
     return lossValue;
+  }
+
+  private trainStepDense(x: SparseRows, rows: ArrayLike<number>, targets: Float32Array, weights: Float32Array, loss: LossConfig, lr: number, dropout: number, rng: Rng): number {
+    const B = rows.length;
+    const C = this.spec.numClasses;
+    const xs = this.gatherDense(x, rows);
+    const seed = rng.int(0, 2 ** 30);
+    const vars = this.variables();
+    const denseOpt = this.denseOpt!;
+    const step = this.step;
+    const lossT = tf.tidy(() => {
+      const xT = tf.tensor2d(xs, [B, this.spec.inputDim]);
+      const q = tf.tensor2d(targets, [B, C]);
+      const sw = tf.tensor1d(weights);
+      const f = (...vs: tf.Tensor[]) => {
+        void vs;
+        return lossOf(this.forward(this.firstLayer(xT, true, dropout, seed), true, dropout, seed), q, sw, loss, B);
+      };
+      const { value, grads } = tf.valueAndGrads(f)(vars);
+      denseOpt.apply(vars, grads, lr, step);
+      return value;
+    });
+    const v = lossT.dataSync()[0]!;
+    lossT.dispose();
+    return v;
   }
 
   /** Sparse backward pass of the bag: gradient rows only for features in the batch. */
@@ -215,8 +272,12 @@ export class HeadModel {
     for (let start = 0; start < x.n; start += batchSize) {
       const end = Math.min(x.n, start + batchSize);
       const rows = Array.from({ length: end - start }, (_, i) => start + i);
-      const h = this.bag(x, rows, 0, null);
-      const p = tf.tidy(() => tf.softmax(this.forward(tf.tensor2d(h, [rows.length, this.bagWidth]), false, 0, 0)));
+      const p = tf.tidy(() => {
+        const pre = this.dense
+          ? this.firstLayer(tf.tensor2d(this.gatherDense(x, rows), [rows.length, this.spec.inputDim]), false, 0, 0)
+          : tf.tensor2d(this.bag(x, rows, 0, null), [rows.length, this.bagWidth]);
+        return tf.softmax(this.forward(pre, false, 0, 0));
+      });
       out.set(p.dataSync() as Float32Array, start * C);
       p.dispose();
     }
@@ -233,19 +294,22 @@ export class HeadModel {
     tf.tidy(() => this.variables().forEach((v, i) => v.assign(tf.tensor(s.dense[i]!, v.shape))));
   }
 
+  /**
+   * Writes `model.json` (our head spec plus a TensorFlow.js weights manifest) and
+   * `weights.bin` (float32, in manifest order), so tf.io can read the weights too.
+   */
   save(dir: string, extra: Record<string, unknown> = {}): void {
     mkdirSync(dir, { recursive: true });
     const entries: WeightEntry[] = [];
     const chunks: Float32Array[] = [];
-    let offset = 0;
     const push = (name: string, shape: number[], data: Float32Array) => {
-      entries.push({ name, shape, offset });
+      entries.push({ name, shape, dtype: 'float32' });
       chunks.push(data);
-      offset += data.byteLength;
     };
-    push('embedding_bag/table', [this.spec.inputDim + 1, this.bagWidth], this.table);
+    if (!this.dense) push('embedding_bag/table', [this.spec.inputDim + 1, this.bagWidth], this.table);
     for (const v of this.variables()) push(v.name, v.shape, v.dataSync() as Float32Array);
-    const buf = Buffer.alloc(offset);
+    const total = chunks.reduce((a, c) => a + c.byteLength, 0);
+    const buf = Buffer.alloc(total);
     let p = 0;
     for (const c of chunks) {
       Buffer.from(c.buffer, c.byteOffset, c.byteLength).copy(buf, p);
@@ -254,32 +318,47 @@ export class HeadModel {
     writeFileSync(path.join(dir, 'weights.bin'), buf);
     writeFileSync(
       path.join(dir, 'model.json'),
-      JSON.stringify({ format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, spec: this.spec, dtype: 'float32', weights: entries, weightsFile: 'weights.bin', ...extra }, null, 1),
+      JSON.stringify({
+        format: MODEL_FORMAT,
+        formatVersion: MODEL_FORMAT_VERSION,
+        spec: this.spec,
+        weightsManifest: [{ paths: ['weights.bin'], weights: entries }],
+        ...extra,
+      }),
     );
   }
 
   static load(dir: string): HeadModel {
-    const meta = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { format: string; formatVersion: number; spec: HeadSpec; weights: WeightEntry[] };
+    const meta = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
+      format: string;
+      formatVersion: number;
+      spec: HeadSpec;
+      weightsManifest: Array<{ paths: string[]; weights: WeightEntry[] }>;
+    };
     if (meta.format !== MODEL_FORMAT || meta.formatVersion !== MODEL_FORMAT_VERSION) {
       throw new Error(`${path.join(dir, 'model.json')}: not a ${MODEL_FORMAT} v${MODEL_FORMAT_VERSION} model`);
     }
-    const bin = readFileSync(path.join(dir, 'weights.bin'));
+    const bin = readFileSync(path.join(dir, meta.weightsManifest[0]!.paths[0]!));
     const model = new HeadModel(meta.spec, null);
+    let offset = 0;
     const read = (e: WeightEntry) => {
       const n = e.shape.reduce((a, b) => a * b, 1);
       const copy = new Float32Array(n);
-      Buffer.from(copy.buffer).set(bin.subarray(e.offset, e.offset + n * 4));
+      Buffer.from(copy.buffer).set(bin.subarray(offset, offset + n * 4));
+      offset += n * 4;
       return copy;
     };
-    model.table.set(read(meta.weights[0]!));
+    const weights = meta.weightsManifest[0]!.weights;
+    let i = 0;
+    if (!model.dense) model.table.set(read(weights[i++]!));
     const vars = model.variables();
-    tf.tidy(() => meta.weights.slice(1).forEach((e, i) => vars[i]!.assign(tf.tensor(read(e), e.shape))));
+    tf.tidy(() => vars.forEach((v) => v.assign(tf.tensor(read(weights[i++]!), v.shape))));
     return model;
   }
 
   dispose(): void {
     this.denseOpt?.dispose();
-    for (const l of this.layers) {
+    for (const l of [...(this.input0 ? [this.input0] : []), ...this.layers]) {
       l.kernel.dispose();
       l.bias.dispose();
     }

@@ -82,7 +82,7 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
   await featurizer.fit(plan.texts);
   const xTrain = await featurizer.transform(plan.texts);
   const xVal = await featurizer.transform(data.validation.texts);
-  const model = new HeadModel({ inputDim: featurizer.size, numClasses: k, head: plan.head }, rng.fork('init'));
+  const model = new HeadModel({ inputDim: featurizer.size, numClasses: k, head: plan.head, input: featurizer.dense ? 'dense' : 'sparse' }, rng.fork('init'));
   const trainRng = rng.fork('train');
   try {
     model.configureTraining(plan.optimizer);
