@@ -81,41 +81,43 @@ export function hashedCounts(text: string, s: NgramHashSettings): { buckets: Int
 
 /**
  * Per-process cache of hashed counts: the data set's texts are hashed once across
- * trials with the same settings. It is a bounded LRU, so texts that only one trial
- * makes (augmented copies) are evicted instead of piling up over a long sweep.
+ * trials with the same settings. It is an LRU bounded by the number of stored
+ * (bucket, count) pairs, so texts that only one trial makes (augmented copies) are
+ * evicted instead of piling up over a long sweep: each trial touches the data set's
+ * texts before its own new ones, so the previous trial's copies go first.
  */
-const countCache = new Map<string, Map<string, { buckets: Int32Array; counts: Float32Array }>>();
-const MAX_CACHED_SETTINGS = 4;
-/** Entries kept per settings; enough for SST-2's train + dev + test several times over. */
-export const MAX_CACHED_TEXTS = 200_000;
+const countCache = new Map<string, { entries: Map<string, { buckets: Int32Array; counts: Float32Array }>; pairs: number }>();
+const MAX_CACHED_SETTINGS = 2;
+/** About 64 MiB of pairs: SST-2's 67k sentences need 2.7M. */
+export const MAX_CACHED_PAIRS = 8_000_000;
 
 function cachedCounts(texts: readonly string[], s: NgramHashSettings): Array<{ buckets: Int32Array; counts: Float32Array }> {
   const key = `${s.dims}|${s.wordNgrams}|${s.charNgrams}|${s.lowercase}`;
-  let cache = countCache.get(key);
-  if (cache) {
+  let slot = countCache.get(key);
+  if (slot) {
     countCache.delete(key);
-    countCache.set(key, cache);
+    countCache.set(key, slot);
   } else {
     if (countCache.size >= MAX_CACHED_SETTINGS) countCache.delete(countCache.keys().next().value!);
-    cache = new Map();
-    countCache.set(key, cache);
+    slot = { entries: new Map(), pairs: 0 };
+    countCache.set(key, slot);
   }
+  const cache = slot.entries;
   const out = texts.map((t) => {
-    let c = cache!.get(t);
+    let c = cache.get(t);
     if (c) {
-      cache!.delete(t); // most recently used goes last
+      cache.delete(t); // most recently used goes last
     } else {
       c = hashedCounts(t, s);
+      slot!.pairs += c.buckets.length;
     }
-    cache!.set(t, c);
+    cache.set(t, c);
     return c;
   });
-  if (cache.size > MAX_CACHED_TEXTS) {
-    let excess = cache.size - MAX_CACHED_TEXTS;
-    for (const k of cache.keys()) {
-      if (excess-- <= 0) break;
-      cache.delete(k);
-    }
+  for (const [k, v] of cache) {
+    if (slot.pairs <= MAX_CACHED_PAIRS) break;
+    cache.delete(k);
+    slot.pairs -= v.buckets.length;
   }
   return out;
 }
@@ -123,7 +125,7 @@ function cachedCounts(texts: readonly string[], s: NgramHashSettings): Array<{ b
 /** Entries in the hashed-count cache, for memory tests. */
 export function cachedTextCount(): number {
   let n = 0;
-  for (const c of countCache.values()) n += c.size;
+  for (const c of countCache.values()) n += c.entries.size;
   return n;
 }
 
