@@ -2,11 +2,21 @@
  * Pure report builders: a study's meta and trials in, the numbers the report
  * shows out. No I/O and no clock, so a report is a function of the store.
  */
-import type { Direction, EpochRecord, ParamValue, SplitMetrics, StudyMeta, Trial, TrialState } from '../study/types.js';
+import { accuracyInterval, type ProportionInterval } from '../analysis/interval.js';
+import { mainEffectImportance, strategyImportance, type ImportanceObservation, type ParamImportance } from '../analysis/importance.js';
+import type { Direction, EpochRecord, Params, ParamValue, SplitMetrics, StudyMeta, Trial, TrialState } from '../study/types.js';
+import { buildCurves, type CurvesModel } from './build-curves.js';
+import { buildGap, type GapModel } from './build-gap.js';
+import { buildParallel, type ParallelModel } from './build-parallel.js';
+import { buildHistoryOverTime, buildTimeline, type HistoryTimePoint, type TimelineModel } from './build-timeline.js';
+import { searchedParams, type SearchedParam } from './searched-params.js';
+import { finite, isBetter, isRankable, lastEpoch, rankTrials, timeOf } from './trial-utils.js';
+
+export { isBetter } from './trial-utils.js';
 
 export const TRIAL_STATES: readonly TrialState[] = ['complete', 'pruned', 'failed', 'running', 'waiting'];
 
-/** How many varying params the leaderboard shows per row. */
+/** How many settings the leaderboard shows as columns. */
 export const MAX_KEY_PARAMS = 6;
 
 export interface ReportSummary {
@@ -40,6 +50,29 @@ export interface ReportSummary {
   computeSeconds: number;
   endReason: string | null;
   runs: number;
+  /**
+   * 95% Wilson interval of the best trial's validation accuracy, from its
+   * confusion matrix: the uncertainty of one measurement on a finite
+   * validation set (not of the selection among trials).
+   */
+  bestInterval: ProportionInterval | null;
+  /** Epochs reported, summed over every trial: the compute the sweep spent. */
+  epochsTrained: number;
+  /** Workers (threads, processes, device slots) that ran trials, natural order. */
+  workerNames: string[];
+  /** Devices trials ran on, and backends recorded with them. */
+  devices: string[];
+  backendsUsed: string[];
+  /** Which budget or event ended the last run (`n-trials`, `timeout`, ...), when recorded. */
+  endedBy: string | null;
+  /** How trials were executed (`threads`, `processes`, `inline`) and on which device slots, when recorded. */
+  executionBackend: string | null;
+  deviceSlots: Array<{ id: string; slots: number }>;
+  /** Budgets beyond n-trials, when set: total epochs, and the last run's --timeout in seconds. */
+  epochBudget: number | null;
+  timeoutSeconds: number | null;
+  /** Trials a dead sweep left running that were queued again. */
+  requeuedTrials: number;
 }
 
 export interface LeaderboardRow {
@@ -58,6 +91,11 @@ export interface LeaderboardRow {
   keyParams: Array<{ key: string; value: ParamValue }>;
   /** Why a pruned or failed trial stopped; strategy notes for complete ones. */
   reason: string | null;
+  /** True when `reason` holds strategy notes (a complete trial flagged, e.g. for double counting). */
+  flagged: boolean;
+  worker: string | null;
+  /** Every setting, for the page's full JSON list. */
+  params: Params;
 }
 
 export interface HistoryPoint {
@@ -100,29 +138,41 @@ export interface FailureRow {
   params: Array<{ key: string; value: ParamValue }>;
 }
 
+export interface NoteGroup {
+  note: string;
+  /** Trials that carry the note, by number. */
+  trials: number[];
+  includesBest: boolean;
+}
+
+export interface ImportanceModel {
+  /** Every searched setting (strategy choices included). */
+  params: ParamImportance[];
+  /** The strategy choices alone, normalised among themselves. */
+  strategies: ParamImportance[];
+  /** Complete trials the analysis used. */
+  trials: number;
+}
+
 export interface ReportModel {
   summary: ReportSummary;
   leaderboard: LeaderboardRow[];
-  /** The params shown in the leaderboard's key-params column (those that vary). */
+  /** The params shown as leaderboard columns: most important first, then those that vary most. */
   keyParamNames: string[];
   best: BestRecipe | null;
   history: HistoryPoint[];
   bestCurve: EpochRecord[];
   confusion: ConfusionView[];
   failures: FailureRow[];
-}
-
-/** Is `a` better than `b` in this direction? */
-export function isBetter(a: number, b: number, direction: Direction): boolean {
-  return direction === 'maximize' ? a > b : a < b;
-}
-
-function finite(x: number | undefined | null): x is number {
-  return typeof x === 'number' && Number.isFinite(x);
-}
-
-function isRankable(t: Trial): boolean {
-  return t.state === 'complete' && t.metrics !== undefined && finite(t.metrics.value);
+  /** What the study searched, and on which scale. */
+  searched: SearchedParam[];
+  historyOverTime: HistoryTimePoint[];
+  parallel: ParallelModel;
+  importance: ImportanceModel;
+  curves: CurvesModel;
+  timeline: TimelineModel;
+  gap: GapModel | null;
+  notes: NoteGroup[];
 }
 
 function sortedParams(params: Readonly<Record<string, ParamValue>>): Array<{ key: string; value: ParamValue }> {
@@ -133,6 +183,11 @@ function sortedParams(params: Readonly<Record<string, ParamValue>>): Array<{ key
 
 /** Params whose value differs between trials: the ones worth a column. */
 export function varyingParamNames(trials: readonly Trial[], max = MAX_KEY_PARAMS): string[] {
+  return varyingByDistinctValues(trials).slice(0, max).sort();
+}
+
+/** Params whose value differs between trials, most distinct values first. */
+function varyingByDistinctValues(trials: readonly Trial[]): string[] {
   const seen = new Map<string, Set<string>>();
   const present = new Map<string, number>();
   for (const t of trials) {
@@ -148,13 +203,7 @@ export function varyingParamNames(trials: readonly Trial[], max = MAX_KEY_PARAMS
   const varying = [...seen.entries()].filter(([k, s]) => s.size > 1 || (present.get(k) ?? 0) < n).map(([k]) => k);
   // Most distinct values first: they say most about what the search explored.
   varying.sort((a, b) => seen.get(b)!.size - seen.get(a)!.size || a.localeCompare(b));
-  return varying.slice(0, max).sort();
-}
-
-function lastEpoch(t: Trial): EpochRecord | undefined {
-  let last: EpochRecord | undefined;
-  for (const e of t.intermediate) if (!last || e.epoch >= last.epoch) last = e;
-  return last;
+  return varying;
 }
 
 function stopReason(t: Trial): string {
@@ -165,12 +214,6 @@ function stopReason(t: Trial): string {
   }
   if (t.state === 'failed') return 'failed without a recorded reason';
   return 'complete but without a finite metric';
-}
-
-function timeOf(iso: string | undefined): number | null {
-  if (!iso) return null;
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms : null;
 }
 
 function confusionView(split: 'validation' | 'test', m: SplitMetrics, metaLabels: readonly string[]): ConfusionView {
@@ -209,15 +252,21 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
   }
 
   // Best first; ties go to the earlier trial, as in the history.
-  const ranked = byNumber.filter(isRankable).sort((a, b) => {
-    const va = a.metrics!.value;
-    const vb = b.metrics!.value;
-    if (va !== vb) return isBetter(va, vb, direction) ? -1 : 1;
-    return a.number - b.number;
-  });
+  const ranked = rankTrials(byNumber, direction);
   const bestTrial = ranked[0];
 
-  const keyParamNames = varyingParamNames(byNumber);
+  const searched = searchedParams(meta.space, byNumber);
+  const observations: ImportanceObservation[] = ranked.map((t) => ({ params: t.params, value: t.metrics.value }));
+  const importanceParams = searched.map((p) => ({ key: p.key, kind: p.kind, ...(p.choices ? { choices: p.choices } : {}) }));
+  const importance: ImportanceModel = {
+    params: mainEffectImportance(observations, importanceParams, { direction }),
+    strategies: strategyImportance(observations, importanceParams, { direction }),
+    trials: observations.length,
+  };
+  // Leaderboard columns: the settings that matter most, then those that vary most.
+  const keyParamNames = [
+    ...new Set([...importance.params.filter((p) => p.explained > 0).map((p) => p.key), ...varyingByDistinctValues(byNumber)]),
+  ].slice(0, MAX_KEY_PARAMS);
   const keyParams = (t: Trial) =>
     keyParamNames.filter((k) => k in t.params).map((key) => ({ key, value: t.params[key]! }));
 
@@ -225,14 +274,17 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
     rank: i + 1,
     trial: t.number,
     state: t.state,
-    value: t.metrics!.value,
-    accuracy: finite(t.metrics!.validation?.accuracy) ? t.metrics!.validation.accuracy : null,
-    macroF1: finite(t.metrics!.validation?.macroF1) ? t.metrics!.validation.macroF1 : null,
-    bestEpoch: finite(t.metrics!.bestEpoch) ? t.metrics!.bestEpoch : null,
+    value: t.metrics.value,
+    accuracy: finite(t.metrics.validation?.accuracy) ? t.metrics.validation.accuracy : null,
+    macroF1: finite(t.metrics.validation?.macroF1) ? t.metrics.validation.macroF1 : null,
+    bestEpoch: finite(t.metrics.bestEpoch) ? t.metrics.bestEpoch : null,
     epochs: t.intermediate.length,
     duration: finite(t.duration) ? t.duration : null,
     keyParams: keyParams(t),
-    reason: t.metrics!.notes.length > 0 ? t.metrics!.notes.join('; ') : null,
+    reason: t.metrics.notes.length > 0 ? t.metrics.notes.join('; ') : null,
+    flagged: t.metrics.notes.length > 0,
+    worker: t.worker ?? null,
+    params: { ...t.params },
   }));
   const stopped = byNumber.filter((t) => t.state === 'pruned' || t.state === 'failed' || (t.state === 'complete' && !isRankable(t)));
   for (const t of stopped) {
@@ -249,6 +301,9 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
       duration: finite(t.duration) ? t.duration : null,
       keyParams: keyParams(t),
       reason: stopReason(t),
+      flagged: false,
+      worker: t.worker ?? null,
+      params: { ...t.params },
     });
   }
 
@@ -256,7 +311,7 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
   let best: number | null = null;
   for (const t of byNumber) {
     if (!isRankable(t)) continue;
-    const v = t.metrics!.value;
+    const v = t.metrics.value;
     const improved = best === null || isBetter(v, best, direction);
     if (improved) best = v;
     history.push({ trial: t.number, value: v, bestSoFar: best!, improved });
@@ -272,6 +327,24 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
     if (m.validation?.confusion?.length) confusion.push(confusionView('validation', m.validation, meta.data.labels));
     if (m.test?.confusion?.length) confusion.push(confusionView('test', m.test, meta.data.labels));
   }
+
+  const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+  const distinct = (xs: Array<string | undefined>) => [...new Set(xs.filter((x): x is string => typeof x === 'string' && x !== ''))].sort(collator.compare);
+  const epochsTrained = byNumber.reduce((a, t) => a + t.intermediate.length, 0);
+  const bestConfusion = bestTrial?.metrics.validation?.confusion;
+
+  const noteMap = new Map<string, number[]>();
+  for (const t of byNumber) {
+    for (const note of t.metrics?.notes ?? []) {
+      if (!noteMap.has(note)) noteMap.set(note, []);
+      noteMap.get(note)!.push(t.number);
+    }
+  }
+  const notes: NoteGroup[] = [...noteMap.entries()]
+    .map(([note, ts]) => ({ note, trials: ts, includesBest: bestTrial !== undefined && ts.includes(bestTrial.number) }))
+    .sort((a, b) => b.trials.length - a.trials.length || a.note.localeCompare(b.note));
+
+  const timeline = buildTimeline(meta, byNumber);
 
   const summary: ReportSummary = {
     studyName: meta.name,
@@ -294,7 +367,7 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
     plannedTrials: meta.nTrials,
     totalTrials: byNumber.length,
     byState,
-    bestValue: bestTrial ? bestTrial.metrics!.value : null,
+    bestValue: bestTrial ? bestTrial.metrics.value : null,
     bestTrial: bestTrial ? bestTrial.number : null,
     firstStart: firstStart === null ? null : new Date(firstStart).toISOString(),
     lastFinish: lastFinish === null ? null : new Date(lastFinish).toISOString(),
@@ -302,6 +375,17 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
     computeSeconds,
     endReason: meta.endReason ?? null,
     runs: meta.runs.length,
+    bestInterval: bestConfusion?.length ? accuracyInterval(bestConfusion) : null,
+    epochsTrained,
+    workerNames: timeline.workers.map((w) => w.worker),
+    devices: distinct(byNumber.map((t) => t.device)),
+    backendsUsed: distinct(byNumber.map((t) => t.backend)),
+    endedBy: meta.endedBy ?? null,
+    executionBackend: meta.execution?.backend ?? null,
+    deviceSlots: (meta.execution?.devices ?? []).map((d) => ({ id: d.id, slots: d.slots })),
+    epochBudget: finite(meta.execution?.maxEpochsTotal) ? meta.execution!.maxEpochsTotal! : null,
+    timeoutSeconds: finite(meta.runs[meta.runs.length - 1]?.timeoutSec) ? meta.runs[meta.runs.length - 1]!.timeoutSec! : null,
+    requeuedTrials: byNumber.filter((t) => (t.requeued?.length ?? 0) > 0).length,
   };
 
   return {
@@ -312,14 +396,14 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
       ? {
           trial: bestTrial.number,
           seed: bestTrial.seed,
-          value: bestTrial.metrics!.value,
-          bestEpoch: bestTrial.metrics!.bestEpoch,
+          value: bestTrial.metrics.value,
+          bestEpoch: bestTrial.metrics.bestEpoch,
           duration: finite(bestTrial.duration) ? bestTrial.duration : null,
           device: bestTrial.device ?? null,
           backend: bestTrial.backend ?? null,
           artifact: bestTrial.artifact ?? null,
-          trainExamples: bestTrial.metrics!.trainExamples,
-          notes: [...bestTrial.metrics!.notes],
+          trainExamples: bestTrial.metrics.trainExamples,
+          notes: [...bestTrial.metrics.notes],
           params: sortedParams(bestTrial.params),
         }
       : null,
@@ -327,5 +411,13 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
     bestCurve: bestTrial ? [...bestTrial.intermediate].sort((a, b) => a.epoch - b.epoch).map((e) => ({ ...e })) : [],
     confusion,
     failures,
+    searched,
+    historyOverTime: buildHistoryOverTime(byNumber, direction, timeline.t0),
+    parallel: buildParallel(searched, byNumber, direction, meta.metric, new Map(importance.params.map((p) => [p.key, p.explained]))),
+    importance,
+    curves: buildCurves(byNumber, direction),
+    timeline,
+    gap: buildGap(byNumber, direction, meta.metric),
+    notes,
   };
 }

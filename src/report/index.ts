@@ -7,8 +7,13 @@ import { renderCharts } from './charts.js';
 import { renderReportHtml } from './html.js';
 
 export * from './build.js';
+export * from './build-curves.js';
+export * from './build-gap.js';
+export * from './build-parallel.js';
+export * from './build-timeline.js';
 export * from './charts.js';
 export * from './html.js';
+export * from './searched-params.js';
 
 /** Builds the report of a study and writes `outDir/index.html` (creating outDir). */
 export async function writeReport(meta: StudyMeta, trials: readonly Trial[], outDir: string): Promise<{ file: string; bytes: number }> {

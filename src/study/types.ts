@@ -34,6 +34,8 @@ export interface TrialMetrics {
   trainExamples: number;
   /** Strategy notes, e.g. "oversample + class-weight double-count". */
   notes: string[];
+  /** Frozen-encoder feature cache: texts served from a cache (hits), encoded (misses), and of the hits those read from disk. */
+  featureCache?: { hits: number; misses: number; diskHits: number };
 }
 
 export interface Trial {
@@ -52,8 +54,15 @@ export interface Trial {
   /** Seconds of training, measured in the worker. */
   duration?: number;
   worker?: string;
+  /** The device the trial ran on: `cpu`, `gpu:0`, ... */
   device?: string;
+  /** CUDA_VISIBLE_DEVICES as the trial's worker process saw it (GPU slots only). */
+  visibleDevices?: string;
   backend?: string;
+  /** ISO timestamp: the last sign of life of a running trial (start, every epoch, and every few seconds while it runs). */
+  heartbeatAt?: string;
+  /** Each time a sweep found the trial left running by a dead sweep and queued it again (same params and seed). */
+  requeued?: Array<{ at: string; reason: string }>;
   /** Relative path (inside the study folder) of the saved model, when kept. */
   artifact?: string;
 }
@@ -85,5 +94,25 @@ export interface StudyMeta {
   };
   /** Why the last run of the sweep ended, for status and the report. */
   endReason?: string;
-  runs: Array<{ startedAt: string; endedAt?: string; pid: number; resumed: boolean }>;
+  /** Which budget or event ended the last run (`n-trials`, `timeout`, `max-epochs-total`, `max-failures`, `interrupted`, ...). */
+  endedBy?: string;
+  /** Devices, slots, fault handling and budgets beyond n-trials; absent in studies made before they existed. */
+  execution?: ExecutionSettings;
+  runs: Array<{ startedAt: string; endedAt?: string; pid: number; resumed: boolean; /** --timeout of this run, seconds. */ timeoutSec?: number }>;
+}
+
+/** How a study's trials are executed; stored so that a resumed sweep runs the same way unless told otherwise. */
+export interface ExecutionSettings {
+  /** Execution backend name (`threads`, `processes`, `inline`). */
+  backend: string;
+  /** Devices and how many trials each runs at once; slots = the sum. */
+  devices: Array<{ id: string; slots: number }>;
+  /** Stop the study once its trials together trained this many epochs. */
+  maxEpochsTotal?: number;
+  /** Stop starting trials once this many trials of the study failed. */
+  maxFailures?: number;
+  /** A trial running longer than this (seconds) is stopped and marked failed. */
+  trialTimeoutSec?: number;
+  /** Trials a dead sweep left running: run again with the same params and seed, or mark failed. */
+  staleTrials: 'retry' | 'fail';
 }

@@ -11,8 +11,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { HISTORY_POINTS_CLASS, SECTION_IDS, writeReport } from '../../src/report/index.js';
-import { makeMeta, syntheticTrials, XSS_LABEL } from '../unit/report/fixture.js';
+import { readFile } from 'node:fs/promises';
+import { CHART_IDS, HISTORY_POINTS_CLASS, PARALLEL_LINES_CLASS, SECTION_IDS, TRIALS_JSON_ID, writeReport } from '../../src/report/index.js';
+import { makeMeta, syntheticSpace, syntheticTrials, XSS_LABEL, XSS_PARAM } from '../unit/report/fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -20,7 +21,7 @@ const MISSING = `Chromium not found at ${CHROMIUM}; install it with: apt-get upd
 const ARTIFACTS = resolve('test-artifacts');
 
 describe('report in headless Chromium', () => {
-  it('opens clean, shows every section, escapes labels and sorts the leaderboard', { timeout: 120_000, skip: !HAVE_CHROMIUM && !process.env.CI ? MISSING : false }, async () => {
+  it('opens clean, shows every section and chart, escapes labels, sorts the leaderboard and saves the trials', { timeout: 120_000, skip: !HAVE_CHROMIUM && !process.env.CI ? MISSING : false }, async () => {
     // In CI a missing browser is a failure, not a silent skip.
     if (!HAVE_CHROMIUM) assert.fail(MISSING);
 
@@ -31,12 +32,12 @@ describe('report in headless Chromium', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ht-report-e2e-'));
     let browser: Browser | undefined;
     try {
-      const { file } = await writeReport(makeMeta({ nTrials: 24 }), trials, dir);
+      const { file } = await writeReport(makeMeta({ nTrials: 24, space: syntheticSpace() }), trials, dir);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
       });
-      const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+      const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
       const consoleErrors: string[] = [];
       const pageErrors: string[] = [];
       const dialogs: string[] = [];
@@ -50,24 +51,44 @@ describe('report in headless Chromium', () => {
         void d.dismiss();
       });
       page.on('request', (r) => {
-        if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
+        if (!/^(file|data|blob):/.test(r.url())) requests.push(r.url());
       });
 
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
 
       for (const id of SECTION_IDS) assert.equal(await page.locator(`section#${id}`).count(), 1, `section #${id}`);
-      for (const id of ['history', 'learning-curve', 'confusion-validation', 'confusion-test']) {
-        assert.equal(await page.locator(`#chart-${id} svg`).count(), 1, `chart ${id}`);
-      }
+      for (const id of CHART_IDS) assert.equal(await page.locator(`#chart-${id} svg`).count(), 1, `chart ${id}`);
       const points = await page.locator(`#chart-history g.${HISTORY_POINTS_CLASS} > path[aria-roledescription="point"]`).count();
       assert.equal(points, complete, 'one history point per complete trial');
+      const timePoints = await page.locator('#chart-history-time g.history_time_points_marks > path[aria-roledescription="point"]').count();
+      assert.equal(timePoints, complete, 'one point per complete trial over wall-clock time too');
+      // Parallel coordinates: lines are drawn in colour bands, one subpath per trial.
+      const subpaths = await page
+        .locator(`#chart-parallel g.${PARALLEL_LINES_CLASS} > path`)
+        .evaluateAll((paths) => paths.reduce((n, p) => n + ((p.getAttribute('d') ?? '').match(/M/g) ?? []).length, 0));
+      assert.equal(subpaths, complete, 'one parallel-coordinates line per complete trial');
+      const workers = new Set(trials.map((t) => t.worker)).size;
+      assert.equal(await page.locator('#chart-timeline g.timeline_bars_marks > path').count(), trials.length, 'one timeline bar per trial');
+      assert.ok(workers >= 2, 'the fixture uses a pool');
+      assert.equal(await page.locator('#importance .empty').count(), 0, 'importance has data');
 
       // The XSS label is text on the page, no element came of it.
       const labelTexts = await page.locator('#summary .label-chip').allTextContents();
       assert.ok(labelTexts.includes(XSS_LABEL), `labels shown: ${labelTexts.join(' | ')}`);
       assert.ok((await page.locator('#confusion .perclass').first().textContent())!.includes(XSS_LABEL));
       assert.equal(await page.locator('img').count(), 0);
-      assert.equal(await page.locator('script').count(), 1);
+      assert.equal(await page.locator('script:not([type="application/json"])').count(), 1, 'one executable script');
+      const embedded = JSON.parse((await page.locator(`script#${TRIALS_JSON_ID}`).textContent())!) as { trials: Array<{ params: Record<string, unknown> }> };
+      assert.equal(embedded.trials.length, trials.length);
+      assert.ok(embedded.trials.some((t) => t.params['data.text-column'] === XSS_PARAM), 'the data keeps the script tag as a string');
+      // The parallel-coordinates axis shows the same string as text.
+      assert.ok((await page.locator('#chart-parallel svg').textContent())!.includes(XSS_PARAM.slice(0, 8)));
+
+      // Saving the full list: a download of the embedded JSON, no network.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-trials').click()]);
+      assert.equal(download.suggestedFilename(), 'report-fixture-trials.json');
+      const saved = JSON.parse(await readFile((await download.path())!, 'utf8')) as { trials: unknown[] };
+      assert.equal(saved.trials.length, trials.length);
 
       // Sorting: by trial number ascending, then descending; by value with empty cells last.
       const rowTrials = () => page.locator('table.leaderboard tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-trial'))));
@@ -95,6 +116,8 @@ describe('report in headless Chromium', () => {
       await page.locator('table.leaderboard thead th', { hasText: 'Rank' }).locator('button').click();
       assert.deepEqual((await rowTrials()).slice(0, complete), initial.slice(0, complete));
 
+      // Back to the top, so the sticky header sits where it belongs in the full-page photo.
+      await page.evaluate('window.scrollTo({ top: 0, behavior: "instant" })');
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
 

@@ -5,17 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildReportModel,
+  CHART_IDS,
+  compactSvg,
   escapeHtml,
   formatDuration,
   formatParam,
+  formatSigned,
   HISTORY_POINTS_CLASS,
+  jsonForScript,
+  LEADERBOARD_MAX_ROWS,
+  PARALLEL_LINES_CLASS,
   renderCharts,
   renderReportHtml,
   SECTION_IDS,
+  TRIALS_JSON_ID,
   varyingParamNames,
   writeReport,
 } from '../../../src/report/index.js';
-import { handTrials, makeMeta, makeTrial, syntheticTrials, XSS_LABEL, XSS_PARAM } from './fixture.js';
+import { handTrials, makeMeta, makeTrial, syntheticSpace, syntheticTrials, XSS_LABEL, XSS_PARAM } from './fixture.js';
 
 /** Points the history chart drew, counted the way vega writes them. */
 function countHistoryPoints(svg: string): number {
@@ -23,6 +30,23 @@ function countHistoryPoints(svg: string): number {
   assert.ok(start >= 0, 'the history chart has its named point layer');
   const end = svg.indexOf('</g>', start);
   return (svg.slice(start, end).match(/aria-roledescription="point"/g) ?? []).length;
+}
+
+/** Trial lines in the parallel coordinates: one subpath (an `M`) per trial, in the band paths. */
+function countParallelLines(svg: string): number {
+  let n = 0;
+  for (const m of svg.matchAll(new RegExp(`class="mark-line role-mark ${PARALLEL_LINES_CLASS}"[^>]*><path [^>]*?d="([^"]*)"`, 'g'))) n += (m[1]!.match(/M/g) ?? []).length;
+  return n;
+}
+
+/** The page's embedded trial list, parsed back. */
+function embeddedTrials(html: string): { trials: Array<{ trial: number; params: Record<string, unknown> }> } {
+  const open = `<script type="application/json" id="${TRIALS_JSON_ID}">`;
+  const start = html.indexOf(open);
+  assert.ok(start >= 0, 'the page embeds the trial list');
+  const body = html.slice(start + open.length, html.indexOf('</script>', start));
+  assert.ok(!/[<>]/.test(body), 'no raw < or > inside the JSON block');
+  return JSON.parse(body) as { trials: Array<{ trial: number; params: Record<string, unknown> }> };
 }
 
 describe('buildReportModel', () => {
@@ -155,7 +179,35 @@ describe('buildReportModel', () => {
   });
 });
 
+describe('the page at scale', () => {
+  it('renders the first rows of a long leaderboard and embeds all of them as JSON', async () => {
+    const trials = syntheticTrials(LEADERBOARD_MAX_ROWS + 100, 5);
+    const m = buildReportModel(makeMeta({ space: syntheticSpace() }), trials);
+    const html = renderReportHtml(m, {});
+    const lb = html.slice(html.indexOf('<table class="sortable leaderboard"'), html.indexOf('</table>', html.indexOf('<table class="sortable leaderboard"')));
+    assert.equal((lb.match(/<tr data-trial=/g) ?? []).length, LEADERBOARD_MAX_ROWS);
+    assert.match(html, new RegExp(`Showing the first ${LEADERBOARD_MAX_ROWS} of ${trials.length} trials`));
+    const data = embeddedTrials(html);
+    assert.equal(data.trials.length, trials.length);
+    assert.deepEqual(
+      new Set(data.trials.map((t) => t.trial)),
+      new Set(trials.map((t) => t.number)),
+    );
+    for (const id of SECTION_IDS) assert.ok(html.includes(`<section id="${id}"`), id);
+  });
+});
+
 describe('formatting', () => {
+  it('writes JSON that cannot close its script element', () => {
+    const text = jsonForScript({ a: '</script><!-- & \u2028' });
+    assert.ok(!/[<>&\u2028]/.test(text));
+    assert.deepEqual(JSON.parse(text), { a: '</script><!-- & \u2028' });
+  });
+  it('signs differences with a real minus', () => {
+    assert.equal(formatSigned(-0.0052), '−0.0052');
+    assert.equal(formatSigned(0.01), '+0.0100');
+    assert.equal(formatSigned(0), '±0.0000');
+  });
   it('escapes the five HTML specials', () => {
     assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
   });
@@ -177,21 +229,34 @@ describe('charts and page', () => {
   trials[0]!.params['augment.generate.prompt'] = XSS_PARAM;
   const model = buildReportModel(meta, trials);
 
-  it('renders every chart to SVG, one history point per complete trial', async () => {
+  it('renders every chart to SVG, one history point and one parallel line per complete trial', async () => {
     const charts = await renderCharts(model);
-    assert.deepEqual(Object.keys(charts).sort(), ['confusion-test', 'confusion-validation', 'history', 'learningCurve']);
+    // Five complete trials are too few for importance (6 at least), and the hand study searches no strategy.
+    assert.deepEqual(
+      Object.keys(charts),
+      CHART_IDS.filter((id) => !['importance-params', 'importance-strategies', 'strategy-effects'].includes(id)),
+    );
     for (const svg of Object.values(charts)) assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.equal(countHistoryPoints(charts.history!), 5);
+    assert.equal(countParallelLines(charts.parallel!), 5);
     // vega escapes the label in axis text and aria labels
     assert.ok(charts['confusion-validation']!.includes('&lt;img src=x onerror=alert(1)&gt;'));
     assert.ok(!charts['confusion-validation']!.includes(XSS_LABEL));
   });
 
-  it('counts thousands of history points exactly', async () => {
+  it('counts hundreds of history points and parallel lines exactly, and renders every chart', async () => {
     const trials = syntheticTrials(600);
-    const m = buildReportModel(makeMeta(), trials);
+    const m = buildReportModel(makeMeta({ space: syntheticSpace() }), trials);
     const charts = await renderCharts(m);
-    assert.equal(countHistoryPoints(charts.history!), trials.filter((t) => t.state === 'complete').length);
+    assert.deepEqual(Object.keys(charts), [...CHART_IDS]);
+    const complete = trials.filter((t) => t.state === 'complete').length;
+    assert.equal(countHistoryPoints(charts.history!), complete);
+    assert.equal(countParallelLines(charts.parallel!), complete);
+  });
+
+  it('keeps coordinates short and text intact', () => {
+    const svg = '<path transform="translate(8.000000000000036,42.622222222222234)" d="M1.5811,0L-0.0000001,2"/><text transform="translate(1.23456,0)">0.123456</text>';
+    assert.equal(compactSvg(svg), '<path transform="translate(8,42.62)" d="M1.58,0L0,2"/><text transform="translate(1.23,0)">0.123456</text>');
   });
 
   it('escapes every string from the data, the space and the params', async () => {
@@ -203,9 +268,38 @@ describe('charts and page', () => {
     assert.ok(html.includes('f1 &lt;em class=&quot;m&quot;&gt;'));
     assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'));
     assert.ok(html.includes('&lt;script&gt;alert(&quot;param&quot;)&lt;/script&gt;'));
-    assert.equal((html.match(/<script/g) ?? []).length, 1, 'only the sorting script');
+    assert.equal((html.match(/<script>/g) ?? []).length, 1, 'one executable script: the page script');
+    assert.equal((html.match(/<script/g) ?? []).length, 2, 'and the JSON data block');
+    const data = embeddedTrials(html);
+    assert.equal(data.trials.length, model.leaderboard.length);
+    assert.equal(data.trials.find((t) => t.trial === trials[0]!.number)!.params['augment.generate.prompt'], XSS_PARAM, 'JSON keeps the string exactly');
     assert.equal((html.match(/<img/g) ?? []).length, 0);
     // Real tags only (text has no raw '<'), quoted values blanked: no on*= handler attribute remains.
+    for (const tag of html.match(/<[a-zA-Z][^>]*>/g) ?? []) {
+      assert.ok(!/\son[a-z]+\s*=/i.test(tag.replace(/"[^"]*"/g, '""')), tag);
+    }
+  });
+
+  it('escapes strings in the new sections too: axes, importance, workers, devices, notes, end reason', async () => {
+    const trials = syntheticTrials(60, 8);
+    trials[0]!.worker = XSS_LABEL;
+    trials[1]!.device = XSS_LABEL;
+    const noted = trials.find((t) => t.metrics)!;
+    noted.metrics!.notes = [XSS_PARAM];
+    const m = buildReportModel(
+      makeMeta({
+        space: syntheticSpace(),
+        endedBy: XSS_PARAM,
+        execution: { backend: XSS_LABEL, devices: [{ id: XSS_LABEL, slots: 2 }], staleTrials: 'retry' },
+      }),
+      trials,
+    );
+    assert.ok(m.parallel.axes.some((a) => a.key === 'data.text-column'), 'the script tag is a choice on an axis');
+    const html = renderReportHtml(m, await renderCharts(m));
+    assert.ok(!html.includes(XSS_LABEL), 'raw label');
+    assert.ok(!html.includes(XSS_PARAM), 'raw param');
+    assert.equal((html.match(/<img/g) ?? []).length, 0);
+    assert.equal((html.match(/<script>/g) ?? []).length, 1);
     for (const tag of html.match(/<[a-zA-Z][^>]*>/g) ?? []) {
       assert.ok(!/\son[a-z]+\s*=/i.test(tag.replace(/"[^"]*"/g, '""')), tag);
     }
@@ -219,6 +313,14 @@ describe('charts and page', () => {
     for (const m of html.matchAll(/\s(src|href)="([^"]*)"/g)) assert.match(m[2]!, /^(#[a-z-]+|data:,)$/, `${m[1]}=${m[2]}`);
     for (const id of SECTION_IDS) assert.ok(html.includes(`<section id="${id}"`), id);
     assert.match(html, /Content-Security-Policy/);
+  });
+
+  it('says how the best value\'s interval was computed, the budget used and why the sweep ended', () => {
+    const html = renderReportHtml(model, {});
+    assert.match(html, /95% Wilson score interval 0\.8\d{3} – 0\.9\d{3}/);
+    assert.match(html, /270 of 300 right/);
+    assert.match(html, /9 of 20 trials \(45%\) · 22 epochs trained/);
+    assert.match(html, /<b>trial budget reached \(20 trials\)<\/b>/);
   });
 
   it('writes index.html, creating the folder', async () => {
@@ -238,7 +340,7 @@ describe('charts and page', () => {
   it('renders a page for a study with no complete trial', async () => {
     const m = buildReportModel(makeMeta(), [makeTrial(0, 'failed', { start: 0, end: 1, error: 'E_TRIAL_FAILED: <oops>' })]);
     const charts = await renderCharts(m);
-    assert.deepEqual(charts, {});
+    assert.deepEqual(Object.keys(charts), ['timeline'], 'only the timeline has data');
     const html = renderReportHtml(m, charts);
     for (const id of SECTION_IDS) assert.ok(html.includes(`<section id="${id}"`), id);
     assert.ok(html.includes('E_TRIAL_FAILED: &lt;oops&gt;'));

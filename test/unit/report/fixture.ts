@@ -129,43 +129,90 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** n trials with a realistic mix: ~70% complete, ~20% pruned, ~10% failed, a params field holding a script tag. */
-export function syntheticTrials(n: number, seed = 7): Trial[] {
+/** The space the synthetic studies search, in the form a study stores it (`meta.space`). */
+export function syntheticSpace(): unknown {
+  return {
+    name: 'synthetic',
+    search: {
+      'backbone.ngram-hash.dims': 262144,
+      optimizer: { choices: ['adam', 'adamw', 'sgd'] },
+      'optimizer.lr': { float: [1e-5, 1e-2], log: true },
+      'optimizer.batch-size': { choices: [16, 32, 64, 128] },
+      schedule: { choices: ['constant', 'cosine', 'one-cycle', 'linear-warmup-decay'] },
+      'schedule.warmup': { float: [0, 0.2] },
+      head: { choices: ['linear', 'mlp'] },
+      'head.mlp.width': { int: [16, 256], log: true },
+      balance: { choices: ['none', 'oversample', 'class-weight', 'focal'] },
+      'balance.focal.gamma': { float: [0.5, 3] },
+      'regularize.dropout': { float: [0, 0.5] },
+      'regularize.label-smoothing': { float: [0, 0.2] },
+      'augment.eda': { choices: [false, true] },
+      'data.text-column': { choices: ['text', XSS_PARAM] },
+    },
+  };
+}
+
+export interface SyntheticOptions {
+  /** Workers in the simulated pool (default 4). */
+  workers?: number;
+}
+
+/**
+ * n trials of a simulated sweep on a pool of workers: ~70% complete, ~20% pruned
+ * (at rung-like epochs), ~10% failed; conditional settings (focal gamma, MLP
+ * width) only where their strategy is chosen; a params field holding a script
+ * tag; the metric driven mostly by the learning rate and the optimizer, plus noise.
+ */
+export function syntheticTrials(n: number, seed = 7, o: SyntheticOptions = {}): Trial[] {
   const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const workers = Math.max(1, o.workers ?? 4);
+  const freeAt = new Array<number>(workers).fill(0);
   const trials: Trial[] = [];
   for (let i = 0; i < n; i++) {
+    const lr = Number((10 ** (-5 + 3 * rnd())).toPrecision(3));
     const params: Params = {
-      'optimize.lr': Number((10 ** (-5 + 3 * rnd())).toPrecision(3)),
-      'optimize.batchSize': pick([16, 32, 64, 128]),
-      'optimize.optimizer': pick(['adam', 'adamw', 'sgd']),
-      'schedule.kind': pick(['constant', 'cosine', 'one-cycle', 'linear-warmup-decay']),
+      optimizer: pick(['adam', 'adamw', 'sgd']),
+      'optimizer.lr': lr,
+      'optimizer.batch-size': pick([16, 32, 64, 128]),
+      schedule: pick(['constant', 'cosine', 'one-cycle', 'linear-warmup-decay']),
       'schedule.warmup': Number((0.2 * rnd()).toFixed(3)),
+      head: pick(['linear', 'mlp']),
+      balance: pick(['none', 'oversample', 'class-weight', 'focal']),
       'regularize.dropout': Number((0.5 * rnd()).toFixed(3)),
-      'regularize.labelSmoothing': Number((0.2 * rnd()).toFixed(3)),
-      'balance.strategy': pick(['none', 'oversample', 'class-weight', 'focal']),
-      'augment.eda.enabled': rnd() < 0.5,
-      'adapt.head': pick(['linear', 'mlp']),
-      'data.textColumn': i % 3 === 0 ? XSS_PARAM : 'text',
+      'regularize.label-smoothing': Number((0.2 * rnd()).toFixed(3)),
+      'augment.eda': rnd() < 0.5,
+      'data.text-column': i % 3 === 0 ? XSS_PARAM : 'text',
     };
+    if (params.head === 'mlp') params['head.mlp.width'] = Math.round(2 ** (4 + 4 * rnd()));
+    if (params.balance === 'focal') params['balance.focal.gamma'] = Number((0.5 + 2.5 * rnd()).toFixed(2));
     const r = rnd();
     const state: TrialState = i === 0 ? 'complete' : r < 0.7 ? 'complete' : r < 0.9 ? 'pruned' : 'failed';
-    // Later trials tend to be better, as a search would make them.
-    const value = Math.min(0.97, 0.6 + 0.3 * rnd() + 0.07 * (i / Math.max(1, n)));
-    const start = i * 1.5;
-    const end = start + 1 + 4 * rnd();
-    trials.push(
-      makeTrial(i, state, {
-        value: Number(value.toFixed(4)),
-        params,
-        start,
-        end,
-        epochs: state === 'complete' ? 3 + Math.floor(rnd() * 6) : state === 'pruned' ? 1 + Math.floor(rnd() * 2) : Math.floor(rnd() * 3),
-        test: true,
-        ...(state === 'failed' ? { error: pick(['E_TRIAL_FAILED: loss became NaN at epoch 2', 'RangeError: out of memory <allocating 2 GB>']) } : {}),
-        ...(state === 'complete' && params['balance.strategy'] === 'oversample' ? { notes: ['oversample + class-weight double-count'] } : {}),
-      }),
-    );
+    // Best near lr = 3e-3; sgd a little worse; later trials a little better, as a search makes them.
+    const lrTerm = -0.06 * (Math.log10(lr) - Math.log10(3e-3)) ** 2;
+    const value = Math.max(0.5, Math.min(0.97, 0.9 + lrTerm - (params.optimizer === 'sgd' ? 0.04 : 0) + 0.03 * (rnd() - 0.5) + 0.02 * (i / Math.max(1, n))));
+    const epochs = state === 'complete' ? 3 + Math.floor(rnd() * 6) : state === 'pruned' ? pick([1, 3]) : Math.floor(rnd() * 3);
+    const w = freeAt.indexOf(Math.min(...freeAt));
+    const start = freeAt[w]! + 0.02 + 0.05 * rnd();
+    const end = start + 0.3 + epochs * (0.25 + 0.2 * rnd());
+    freeAt[w] = end;
+    const t = makeTrial(i, state, {
+      value: Number(value.toFixed(4)),
+      params,
+      start,
+      end,
+      epochs,
+      test: true,
+      ...(state === 'failed' ? { error: pick(['E_TRIAL_FAILED: loss became NaN at epoch 2', 'RangeError: out of memory <allocating 2 GB>']) } : {}),
+      ...(state === 'complete' && params.balance === 'class-weight' && params['augment.eda'] === true ? { notes: ['class-weight after oversampling double-counts'] } : {}),
+    });
+    // Pruned trials were behind when the scheduler stopped them.
+    if (state === 'pruned') t.intermediate = curve(epochs, Number((value - 0.08 - 0.05 * rnd()).toFixed(4)));
+    t.worker = `thread-${w + 1}`;
+    t.device = 'cpu';
+    t.backend = 'wasm';
+    if (t.metrics?.test) t.metrics.test = split(Math.max(0, Math.min(1, value - 0.01 + 0.02 * (rnd() - 0.5))));
+    trials.push(t);
   }
   return trials;
 }

@@ -1,0 +1,93 @@
+/**
+ * How long the report of a big study takes to write: a synthetic 5,000-trial
+ * study (the simulated sweep of the report tests: 4 workers, ~70% complete,
+ * ~20% pruned, ~10% failed, conditional settings, a stored space) against a
+ * 500-trial study as the baseline, both measured in this run. Prints the
+ * median of 5 timed runs of writeReport (after one untimed warm-up each), the
+ * phases of the big one, the page size, and the ratio big / baseline.
+ *
+ *   npx tsc -p tsconfig.json && node dist/bench/report-scale.js [--runs 5] [--trials 5000] [--baseline 500]
+ *
+ * The issue's target: under 5 s for 5,000 trials. Never a test assertion.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { buildReportModel, renderCharts, renderReportHtml, writeReport } from '../src/report/index.js';
+import type { StudyMeta, Trial } from '../src/study/types.js';
+import { makeMeta, syntheticSpace, syntheticTrials } from '../test/unit/report/fixture.js';
+
+function flag(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface Measured {
+  trials: number;
+  complete: number;
+  runsMs: number[];
+  medianMs: number;
+  bytes: number;
+  phasesMs: { model: number; charts: number; html: number };
+}
+
+async function measure(n: number, runs: number, dir: string): Promise<Measured> {
+  const trials: Trial[] = syntheticTrials(n, 3);
+  const meta: StudyMeta = makeMeta({ name: `bench-${n}`, nTrials: n, space: syntheticSpace() });
+  const out = join(dir, String(n));
+  await writeReport(meta, trials, out); // warm-up: JIT, vega's caches
+  const runsMs: number[] = [];
+  let bytes = 0;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    bytes = (await writeReport(meta, trials, out)).bytes;
+    runsMs.push(performance.now() - t0);
+  }
+  // The phases once more, separately, for where the time goes.
+  let t = performance.now();
+  const model = buildReportModel(meta, trials);
+  const modelMs = performance.now() - t;
+  t = performance.now();
+  const charts = await renderCharts(model);
+  const chartsMs = performance.now() - t;
+  t = performance.now();
+  renderReportHtml(model, charts);
+  const htmlMs = performance.now() - t;
+  return {
+    trials: n,
+    complete: model.history.length,
+    runsMs,
+    medianMs: median(runsMs),
+    bytes,
+    phasesMs: { model: modelMs, charts: chartsMs, html: htmlMs },
+  };
+}
+
+const runs = flag('runs', 5);
+const big = flag('trials', 5000);
+const baseline = flag('baseline', 500);
+const dir = await mkdtemp(join(tmpdir(), 'ht-bench-report-'));
+try {
+  const base = await measure(baseline, runs, dir);
+  const large = await measure(big, runs, dir);
+  const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+  console.log(`report-scale: writeReport, median of ${runs} runs after a warm-up (node ${process.version})`);
+  for (const m of [base, large]) {
+    console.log(
+      `  ${String(m.trials).padStart(5)} trials (${m.complete} complete): ${fmt(m.medianMs)}  ` +
+        `[runs ${m.runsMs.map((x) => (x / 1000).toFixed(2)).join(', ')}]  page ${mib(m.bytes)}  ` +
+        `phases: model ${fmt(m.phasesMs.model)}, charts ${fmt(m.phasesMs.charts)}, html ${fmt(m.phasesMs.html)}`,
+    );
+  }
+  console.log(`  ratio ${big} / ${baseline} trials: ${(large.medianMs / base.medianMs).toFixed(2)}x time for ${(big / baseline).toFixed(0)}x trials; target for ${big}: under 5 s (${large.medianMs < 5000 ? 'met' : 'NOT met'})`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
