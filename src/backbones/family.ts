@@ -43,5 +43,21 @@ export const backboneFamily: Family = {
         plan.backbone = { name: 'hf', settings: { ...s } };
       },
     },
+    {
+      id: 'backbone.transformer',
+      family: 'backbone',
+      name: 'transformer',
+      stage: 'features',
+      description: 'a BERT, RoBERTa or DistilBERT encoder in TensorFlow.js, fine-tuned as `adapt` says (weights from model.safetensors or the ONNX file)',
+      settings: [
+        { name: 'model', type: 'string', default: '', description: 'local model folder (config.json, tokenizer.json, model.safetensors or onnx/model.onnx), relative to the space file' },
+        { name: 'pooling', type: 'categorical', choices: ['cls', 'mean'], default: 'cls', description: 'which token states feed the head: the first ([CLS]/<s>) or the mean of the real tokens' },
+        { name: 'max-length', type: 'int', min: 8, max: 512, default: 128, description: 'tokens kept per text (the cost of a step grows with it)' },
+        { name: 'dropout', type: 'float', min: 0, max: 0.5, default: 0.1, description: 'dropout inside the layers that train (embeddings, attention, feed-forward)' },
+      ],
+      apply(plan, s) {
+        plan.backbone = { name: 'transformer', settings: { ...s } };
+      },
+    },
   ],
 };

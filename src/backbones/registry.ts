@@ -4,6 +4,7 @@ import type { Featurizer, FeaturizerContext } from './featurizer.js';
 import { HfFeaturizer, hfSettingsFrom, type HfSettings } from './hf-encoder.js';
 import { NgramHashFeaturizer, ngramSettingsFrom, type NgramHashState } from './ngram-hash.js';
 import type { SparseRows } from './sparse.js';
+import { TransformerFeaturizer, transformerSettingsFrom, type TransformerSettings } from './transformer/featurizer.js';
 
 /** The built-in n-gram featurizer behind the async Featurizer interface. */
 class NgramHashBackbone implements Featurizer {
@@ -38,6 +39,11 @@ export const BACKBONES = {
   hf: {
     create: (settings, ctx) => new HfFeaturizer(hfSettingsFrom(settings), ctx),
     load: (state) => HfFeaturizer.fromJSON(state as unknown as { settings: HfSettings; modelDir: string; modelHash: string }),
+  },
+  // Frozen here (adapt: head-only); the other adapt modes fine-tune it in src/trainer/finetune/.
+  transformer: {
+    create: (settings, ctx) => new TransformerFeaturizer(transformerSettingsFrom(settings), ctx),
+    load: (state) => TransformerFeaturizer.fromJSON(state as unknown as { settings: TransformerSettings; modelDir: string; modelHash: string }),
   },
 } as const satisfies Record<string, BackboneEntry>;
 

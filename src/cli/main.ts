@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import Papa from 'papaparse';
 import { readTable } from '../data/read-table.js';
 import { ERROR_CODES, HybridTuneError, isHybridTuneError } from '../errors.js';
-import { BACKENDS, type BackendKind } from '../execution/registry.js';
+import { BACKENDS } from '../execution/registry.js';
 import { exportBest } from '../recipe/export.js';
 import { loadRecipe } from '../recipe/load.js';
 import { readRecipe } from '../recipe/recipe.js';
@@ -14,165 +14,19 @@ import { loadTask } from '../data/load-task.js';
 import { writeReport } from '../report/index.js';
 import { SAMPLERS } from '../samplers/registry.js';
 import { SCHEDULERS } from '../schedulers/registry.js';
-import { LowdbStore, LOCK_FILE } from '../store/lowdb-store.js';
+import { LowdbStore } from '../store/lowdb-store.js';
 import { families, settingKeys } from '../strategies/registry.js';
-import { runStudy } from '../study/run-study.js';
-import { prepareNewSweep, prepareResume, type PreparedSweep } from '../study/setup.js';
-import { formatDuration, parseDuration, studyStatus, type StudyStatus } from '../study/status.js';
 import { splitMetrics } from '../trainer/metrics.js';
-import { initBackend } from '../trainer/tf-backend.js';
 import { VERSION } from '../version.js';
-import { createProgress } from './progress.js';
+import { badFlag, err, intFlag, out } from './flags.js';
+import { status, statusOptions } from './status.js';
+import { sweep, sweepOptions } from './sweep.js';
+import { ablateCommand } from './commands/ablate.js';
+import { confirmCommand } from './commands/confirm.js';
 
-const out = (s = '') => process.stdout.write(s + '\n');
-const err = (s: string) => process.stderr.write(s + '\n');
-
-function badFlag(flag: string, message: string, expected: string): HybridTuneError {
-  return new HybridTuneError(ERROR_CODES.BAD_FLAG, message, { key: flag, expected });
-}
-
-function intFlag(name: string, v: unknown, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw badFlag(`--${name}`, `'${String(v)}' is not a valid value`, `an integer ≥ ${min}`);
-  return v;
-}
-
-async function sweep(argv: Record<string, unknown>): Promise<number> {
-  const spaceFile = argv['space'] as string | undefined;
-  const resume = argv['resume'] as string | undefined;
-  if (!spaceFile && !resume) throw badFlag('space', 'no space file given', 'hybridtune sweep search-spaces/quickstart.yaml, or --resume trials/NAME');
-  if (spaceFile && resume) throw badFlag('--resume', 'give a space file or --resume, not both', 'hybridtune sweep --resume trials/NAME');
-  const timeoutText = argv['timeout'] as string | undefined;
-  const timeout = timeoutText === undefined ? undefined : parseDuration(String(timeoutText));
-  if (timeoutText !== undefined && (timeout === undefined || timeout <= 0)) throw badFlag('--timeout', `'${timeoutText}' is not a duration`, 'e.g. 8h, 30m, 90s, 1h30m');
-  const kind = (argv['backend'] as string) ?? 'threads';
-  if (!(kind in BACKENDS)) throw badFlag('--backend', `unknown execution backend '${kind}'`, `one of ${Object.keys(BACKENDS).join(', ')}`);
-  const overrides = {
-    name: argv['name'] as string | undefined,
-    nTrials: intFlag('n-trials', argv['n-trials'], 1),
-    sampler: argv['sampler'] as string | undefined,
-    scheduler: argv['scheduler'] as string | undefined,
-    workers: intFlag('workers', argv['workers'], 1),
-    seed: intFlag('seed', argv['seed'], 0),
-  };
-
-  const tfb = await initBackend();
-  const prepared: PreparedSweep = resume
-    ? await prepareResume(resume, overrides)
-    : await prepareNewSweep(spaceFile!, overrides, argv['trials-dir'] as string, tfb.name);
-  const { store, config, meta } = prepared;
-  const lock = store.acquireLock();
-  const fallbackNote = tfb.tried.length > 0 ? ` (unavailable: ${tfb.tried.map((t) => t.name).join(', ')})` : '';
-  out(`hybridtune ${VERSION} · study ${meta.name} · ${prepared.resumed ? 'resumed' : 'new'} · ${store.location}`);
-  out(`backend ${tfb.name}${fallbackNote} · ${prepared.workers} worker(s) · sampler ${config.sweep.sampler} · scheduler ${config.sweep.scheduler} · ${config.sweep.nTrials} trials · seed ${meta.seed}`);
-  out(`data ${meta.data.sizes.train} train / ${meta.data.sizes.validation} validation${meta.data.sizes.test ? ` / ${meta.data.sizes.test} test` : ''} · labels ${meta.data.labels.join(', ')} · fingerprint ${meta.data.fingerprint.slice(0, 12)}`);
-  if (lock.tookOverFrom) out(`took over the lock of process ${lock.tookOverFrom}, which is no longer running`);
-
-  const runs = [...meta.runs, { startedAt: new Date().toISOString(), pid: process.pid, resumed: prepared.resumed }];
-  await store.saveMeta({ ...store.meta(), runs, endReason: undefined });
-
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      err('\ninterrupted: no new trials; waiting for running trials to finish (Ctrl-C again to stop now; finished trials are saved)');
-      controller.abort();
-    } else {
-      store.releaseLock();
-      err('stopped; resume with: hybridtune sweep --resume ' + path.relative(process.cwd(), store.location));
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-
-  const backend = BACKENDS[kind as BackendKind].create(prepared.workers);
-  const done = store.trials().filter((t) => t.state === 'complete' || t.state === 'pruned' || t.state === 'failed').length;
-  const progress = createProgress(config.sweep.nTrials, done, config.task.metric);
-  let result: { reason: string };
-  try {
-    result = await runStudy({
-      store,
-      space: config.space,
-      sampler: prepared.sampler,
-      scheduler: prepared.scheduler,
-      backend,
-      data: prepared.dataRef,
-      metric: config.task.metric,
-      direction: meta.direction,
-      seed: meta.seed,
-      nTrials: config.sweep.nTrials,
-      ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
-      signal: controller.signal,
-      onEvent: (e) => progress.onEvent(e),
-      artifactsDir: 'artifacts',
-    });
-  } finally {
-    progress.stop();
-    await backend.close();
-  }
-  const finalRuns = store.meta().runs.map((r, i, all) => (i === all.length - 1 ? { ...r, endedAt: new Date().toISOString() } : r));
-  await store.saveMeta({ ...store.meta(), runs: finalRuns, endReason: result.reason });
-  const report = argv['report'] === false ? undefined : await writeReport(store.meta(), store.trials(), path.resolve(argv['reports-dir'] as string, meta.name));
-  await store.close();
-  process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigint);
-
-  const status = studyStatus(store.meta(), store.trials(), store.location, Date.now(), false);
-  out('');
-  printStatus(status);
-  if (report) out(`report   ${path.relative(process.cwd(), report.file)}`);
-  const rel = path.relative(process.cwd(), store.location) || '.';
-  if (status.best) out(`next     hybridtune export ${rel} --out recipe/  ·  hybridtune status ${rel}`);
-  if (controller.signal.aborted) {
-    out(`resume   hybridtune sweep --resume ${rel}`);
-    return 130;
-  }
-  return 0;
-}
-
-function printStatus(s: StudyStatus): void {
-  const c = s.counts;
-  out(`study    ${s.name} (${s.state}${s.endReason ? `: ${s.endReason}` : ''})`);
-  out(`trials   ${c.complete} complete, ${c.pruned} pruned, ${c.failed} failed, ${c.running} running, ${c.waiting} waiting of ${s.nTrials}`);
-  out(`setup    sampler ${s.sampler}, scheduler ${s.scheduler}, ${s.workers} worker(s), backend ${s.backend}, data ${s.dataFingerprint.slice(0, 12)}`);
-  out(`time     ${formatDuration(s.elapsed)} elapsed${s.eta !== undefined ? `, ETA ${formatDuration(s.eta)}` : ''}`);
-  if (s.best) {
-    const v = s.best.validation;
-    const t = s.best.test;
-    out(`best     trial ${s.best.number}: ${s.metric} ${s.best.value.toFixed(4)} (validation accuracy ${v.accuracy.toFixed(4)}, macro-F1 ${v.macroF1.toFixed(4)}${t ? `; test accuracy ${t.accuracy.toFixed(4)}, macro-F1 ${t.macroF1.toFixed(4)}` : ''})`);
-    const keys = Object.keys(s.best.params).sort();
-    out(`recipe   ${keys.map((k) => `${k}=${String(s.best!.params[k])}`).join('  ')}`);
-  } else out('best     no complete trial yet');
-  for (const r of s.running) out(`running  trial ${r.number} on ${r.worker ?? '?'}: epoch ${r.epochs}${r.lastValue !== undefined ? `, ${s.metric} ${r.lastValue.toFixed(4)}` : ''}`);
-  for (const f of s.failures.slice(0, 10)) out(`failed   trial ${f.number}: ${f.error.split('\n')[0]}`);
-  if (s.failures.length > 10) out(`failed   … and ${s.failures.length - 10} more`);
-}
 
 async function openStudy(dir: string): Promise<LowdbStore> {
   return LowdbStore.open(dir);
-}
-
-function lockHeld(dir: string): boolean {
-  const file = path.join(dir, LOCK_FILE);
-  if (!existsSync(file)) return false;
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function status(argv: Record<string, unknown>): Promise<number> {
-  const dir = argv['study'] as string;
-  const store = await openStudy(dir);
-  const s = studyStatus(store.meta(), store.trials(), store.location, Date.now(), lockHeld(dir));
-  if (argv['json']) out(JSON.stringify({ ...s, dataLabels: store.meta().data.labels }, null, 2));
-  else printStatus(s);
-  return 0;
 }
 
 async function report(argv: Record<string, unknown>): Promise<number> {
@@ -186,7 +40,7 @@ async function report(argv: Record<string, unknown>): Promise<number> {
 async function exportCmd(argv: Record<string, unknown>): Promise<number> {
   const store = await openStudy(argv['study'] as string);
   const r = exportBest(store, argv['out'] as string, intFlag('trial', argv['trial'], 0));
-  out(`exported trial ${r.trial.number} (${store.meta().metric} ${r.trial.metrics!.value.toFixed(4)}) to ${path.relative(process.cwd(), r.dir) || '.'}`);
+  out(`exported trial ${r.trial.number}${r.confirmed ? ', the confirmed winner,' : ''} (${store.meta().metric} ${r.trial.metrics!.value.toFixed(4)}) to ${path.relative(process.cwd(), r.dir) || '.'}`);
   out(`  recipe.json, ${Object.keys(r.recipe.model.sha256).map((f) => `model/${f}`).join(', ')}`);
   out(`  serve it: hybridtune predict ${path.relative(process.cwd(), r.dir) || '.'} --text "some text"`);
   return 0;
@@ -255,11 +109,11 @@ function listStrategies(): number {
   out('Strategy families and the keys a search space may use (see README):');
   const keys = settingKeys();
   for (const f of families()) {
-    out(`\n${f.name} (${f.mode === 'one' ? `choose one with '${f.name}:'` : f.mode === 'any' ? `switch each on with '${f.name}.<name>: true'` : 'settings'}) — ${f.description}`);
+    out(`\n${f.name} (${f.mode === 'one' ? `choose one with '${f.name}:'` : f.mode === 'any' ? (f.strategies[0]?.id === f.name ? `switch on with '${f.name}: true'` : `switch each on with '${f.name}.<name>: true'`) : 'settings'}) — ${f.description}`);
     for (const [key, info] of keys) {
       if (info.family !== f) continue;
       const d = info.decl;
-      const range = d.type === 'categorical' ? d.choices!.join('|') : d.type === 'bool' ? 'true|false' : `${d.type} [${d.min}, ${d.max}]`;
+      const range = d.type === 'categorical' ? d.choices!.join('|') : d.type === 'bool' ? 'true|false' : d.type === 'string' ? 'string' : `${d.type} [${d.min}, ${d.max}]`;
       out(`  ${key.padEnd(34)} ${range.padEnd(40)} default ${String(d.default).padEnd(8)} ${d.description}`);
     }
   }
@@ -278,27 +132,12 @@ export function buildCli(args: string[]): Argv {
     .usage('$0 <command> [options]')
     .option('trials-dir', { type: 'string', default: 'trials', describe: 'where studies are kept', global: true })
     .option('reports-dir', { type: 'string', default: 'reports', describe: 'where reports are written', global: true })
-    .command('sweep [space]', 'run a sweep of trials over a search space (or --resume one)', (y) =>
-      y
-        .positional('space', { type: 'string', describe: 'search-space YAML file' })
-        .option('resume', { type: 'string', describe: 'continue the study in this folder (trials/NAME)' })
-        .option('name', { type: 'string', describe: 'study name (default: the space file name)' })
-        .option('n-trials', { type: 'number', describe: 'total number of trials of the study' })
-        .option('sampler', { type: 'string', choices: Object.keys(SAMPLERS), describe: 'what to try next' })
-        .option('scheduler', { type: 'string', choices: Object.keys(SCHEDULERS), describe: 'how long trials train' })
-        .option('workers', { type: 'number', describe: 'trials at once (default: one per core)' })
-        .option('seed', { type: 'number', describe: 'study seed (default: the space file seed)' })
-        .option('timeout', { type: 'string', describe: 'stop starting trials after this long, e.g. 8h' })
-        .option('backend', { type: 'string', default: 'threads', choices: Object.keys(BACKENDS), describe: 'execution backend' })
-        .option('report', { type: 'boolean', default: true, describe: 'write the HTML report at the end (--no-report to skip)' }),
-    )
-    .command('status <study>', 'summary of a running or finished study', (y) =>
-      y.positional('study', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false, describe: 'print JSON for scripts' }),
-    )
+    .command('sweep [space]', 'run a sweep of trials over a search space (or --resume one)', (y) => sweepOptions(y))
+    .command('status <study>', 'summary of a running or finished study', (y) => statusOptions(y))
     .command('report <study>', 'write the HTML report of a study', (y) =>
       y.positional('study', { type: 'string', demandOption: true }).option('out', { type: 'string', describe: 'folder (default reports/<study>)' }),
     )
-    .command('export <study>', "write the best trial's recipe and model", (y) =>
+    .command('export <study>', "write the winner's recipe and model (the confirmed winner, else the best trial)", (y) =>
       y
         .positional('study', { type: 'string', demandOption: true })
         .option('out', { type: 'string', demandOption: true, describe: 'target folder' })
@@ -323,8 +162,10 @@ export function buildCli(args: string[]): Argv {
         .option('label-column', { type: 'string', describe: "label column (default: the recipe's)" })
         .option('out', { type: 'string', demandOption: true, describe: 'target folder' }),
     )
+    .command(confirmCommand.command, confirmCommand.describe, confirmCommand.builder)
+    .command(ablateCommand.command, ablateCommand.describe, ablateCommand.builder)
     .command('strategies', 'list strategies, their settings, samplers and schedulers')
-    .demandCommand(1, 'name a command: sweep, status, report, export, predict, train, strategies')
+    .demandCommand(1, 'name a command: sweep, status, report, confirm, ablate, export, predict, train, strategies')
     .strict()
     .version(VERSION)
     .help()
@@ -342,6 +183,8 @@ const COMMANDS: Record<string, (argv: Record<string, unknown>) => Promise<number
   predict,
   train,
   strategies: listStrategies,
+  confirm: confirmCommand.run,
+  ablate: ablateCommand.run,
 };
 
 /** Runs the CLI; returns the exit code. The only place that prints and decides exit codes. */

@@ -69,7 +69,12 @@ export function createProgress(total: number, alreadyDone: number, metric: strin
         stream.write(
           `trial ${t.number} ${what} | ${tally.done}/${total} done, ${tally.running} running, ${tally.failed} failed | best ${fmt(tally.best?.metrics?.value)} ${tally.best ? `#${tally.best.number}` : ''} | ${elapsed()} elapsed, ETA ${eta()}\n`,
         );
-      } else if (e.type === 'stopping') stream.write(`stopping: ${e.reason}; waiting for running trials to finish\n`);
+      } else if (e.type === 'stopping') stream.write(`stopping: ${e.reason}${e.reason.startsWith('stopped now') ? '' : '; waiting for running trials to finish'}\n`);
+      else if (e.type === 'trial-requeued') stream.write(`trial ${e.trial} cancelled and queued again: ${e.reason}\n`);
+      else if (e.type === 'start' && (e.requeued.length > 0 || e.staleFailed.length > 0)) {
+        if (e.requeued.length) stream.write(`trials ${e.requeued.join(', ')} were left running by a sweep that stopped: queued again with the same params and seed\n`);
+        if (e.staleFailed.length) stream.write(`trials ${e.staleFailed.join(', ')} were left running by a sweep that stopped: marked failed (--stale-trials fail)\n`);
+      }
     },
     stop() {},
   };
@@ -77,6 +82,7 @@ export function createProgress(total: number, alreadyDone: number, metric: strin
 
 function apply(tally: Tally, e: StudyEvent, finished: number[]): void {
   if (e.type === 'trial-start') tally.running++;
+  if (e.type === 'trial-requeued') tally.running = Math.max(0, tally.running - 1);
   if (e.type === 'trial-end') {
     tally.running = Math.max(0, tally.running - 1);
     tally.done++;

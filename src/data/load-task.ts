@@ -133,7 +133,7 @@ export async function loadTask(task: TaskSpec, opts: LoadTaskOptions): Promise<P
       validationFile?.contentHash ?? null,
       testFile?.contentHash ?? null,
       // Reading options change the rows that come out of the same bytes.
-      JSON.stringify({ format: spec.format, encoding: spec.encoding, header: spec.header, columns: spec.columns, quoting: spec.quoting }),
+      JSON.stringify({ format: spec.format, encoding: spec.encoding, header: spec.header, columns: spec.columns, quoting: spec.quoting, ...(spec.pattern !== undefined && { pattern: spec.pattern }) }),
       task.text,
       task.label,
       fractions.validation,
@@ -218,6 +218,7 @@ async function readSource(
   const file = path.resolve(opts.baseDir, ref);
   const table = await readTable(file, {
     ...(spec.format !== undefined && { format: spec.format }),
+    ...(spec.pattern !== undefined && { pattern: spec.pattern }),
     ...(spec.encoding !== undefined && { encoding: spec.encoding }),
     ...(spec.header !== undefined && { header: spec.header }),
     ...(spec.columns !== undefined && { columns: spec.columns }),

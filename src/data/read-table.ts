@@ -22,6 +22,8 @@ export interface ReadTableOptions {
   /** Names for a headerless file; with `header: true` they replace the header's names. */
   columns?: string[];
   quoting?: DataSpec['quoting'];
+  /** `lines` format: the regular expression whose named groups are the columns. */
+  pattern?: string;
 }
 
 export interface Table {
@@ -61,7 +63,7 @@ export async function readTable(file: string, opts: ReadTableOptions = {}): Prom
       expected: 'at least one row of examples',
     });
   }
-  const parsed = format === 'jsonl' ? parseJsonl(text, absolute) : parseDelimited(text, format, absolute, opts);
+  const parsed = format === 'jsonl' ? parseJsonl(text, absolute) : format === 'lines' ? parseLines(text, absolute, opts) : parseDelimited(text, format, absolute, opts);
   if (parsed.rows.length === 0) {
     throw new HybridTuneError(ERROR_CODES.EMPTY_DATA, 'the data file has a header but no rows', {
       file: absolute,
@@ -257,6 +259,45 @@ function shapeRecords(raw: RawParse, file: string, opts: ReadTableOptions): Pars
     for (let c = 0; c < columns.length; c++) row[columns[c]!] = fields[c]!;
     rows.push(row);
     lines.push(line);
+  }
+  return { columns, rows, lines };
+}
+
+/** One example a line, cut into columns by the named groups of `pattern`. */
+function parseLines(text: string, file: string, opts: ReadTableOptions): Parsed {
+  let re: RegExp;
+  try {
+    re = new RegExp(opts.pattern ?? '');
+  } catch (e) {
+    throw new HybridTuneError(ERROR_CODES.BAD_VALUE, `'pattern' is not a valid regular expression: ${(e as Error).message}`, { file, key: 'pattern', value: opts.pattern, expected: 'a JavaScript regular expression with named groups' });
+  }
+  const columns = [...(opts.pattern ?? '').matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1]!);
+  if (!opts.pattern || columns.length === 0) {
+    throw new HybridTuneError(ERROR_CODES.BAD_VALUE, "'format: lines' needs a 'pattern' with named groups", {
+      file,
+      key: 'pattern',
+      expected: "e.g. pattern: '^(?<label>[A-Z]+):\\S+ (?<text>.+)$' (the group names are the columns)",
+    });
+  }
+  const rows: Array<Record<string, string>> = [];
+  const lines: number[] = [];
+  const source = text.split(/\r?\n/);
+  let skipHeader = opts.header === true;
+  for (let i = 0; i < source.length; i++) {
+    const line = source[i]!;
+    if (line.trim() === '') continue;
+    if (skipHeader) {
+      skipHeader = false;
+      continue;
+    }
+    const m = re.exec(line);
+    if (!m) {
+      throw new HybridTuneError(ERROR_CODES.MALFORMED_ROW, 'the line does not match the pattern', { file, line: i + 1, value: line.slice(0, 80), expected: `a line matching ${opts.pattern}` });
+    }
+    const row: Record<string, string> = {};
+    for (const c of columns) row[c] = m.groups?.[c] ?? '';
+    rows.push(row);
+    lines.push(i + 1);
   }
   return { columns, rows, lines };
 }

@@ -4,8 +4,14 @@ export interface DataSpec {
   train: string;
   validation?: string;
   test?: string;
-  /** Inferred from the extension when absent. */
-  format?: 'csv' | 'tsv' | 'jsonl';
+  /** Inferred from the extension when absent; `lines` needs `pattern`. */
+  format?: 'csv' | 'tsv' | 'jsonl' | 'lines';
+  /**
+   * For `format: lines`: a regular expression that every non-blank line matches,
+   * whose named groups are the columns, e.g. `^(?<label>[A-Z]+):\S+ (?<text>.+)$`
+   * for TREC's `COARSE:fine question` lines. With `header: true` the first line is skipped.
+   */
+  pattern?: string;
   /** `auto` tries UTF-8 and falls back to Latin-1 when the bytes are not valid UTF-8. */
   encoding?: 'auto' | 'utf-8' | 'latin1';
   /** Whether the first row of a CSV/TSV is a header (default true). */

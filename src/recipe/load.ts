@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadFeaturizer } from '../backbones/registry.js';
 import { sha256 } from '../data/fingerprint.js';
 import { ERROR_CODES, HybridTuneError } from '../errors.js';
+import { isFinetunedModel, loadTransformerClassifier } from '../trainer/finetune/classifier.js';
 import { HeadModel } from '../trainer/head-model.js';
 import { initBackend } from '../trainer/tf-backend.js';
 import { readRecipe, type Recipe } from './recipe.js';
@@ -37,14 +38,25 @@ export async function loadRecipe(dir: string): Promise<LoadedRecipe> {
     }
   }
   await initBackend();
-  const meta = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { featurizer: Record<string, unknown>; labels: string[] };
-  const featurizer = await loadFeaturizer(meta.featurizer);
-  const model = HeadModel.load(modelDir);
   const labels = recipe.task.labels;
+  let predictProba: (texts: readonly string[]) => Promise<Float32Array>;
+  let dispose: () => void;
+  if (isFinetunedModel(modelDir)) {
+    // a fine-tuned transformer: encoder, head and tokenizer all live in the model folder
+    const m = await loadTransformerClassifier(modelDir);
+    predictProba = (texts) => m.predictProba(texts);
+    dispose = () => m.dispose();
+  } else {
+    const meta = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { featurizer: Record<string, unknown>; labels: string[] };
+    const featurizer = await loadFeaturizer(meta.featurizer);
+    const model = HeadModel.load(modelDir);
+    predictProba = async (texts) => model.predictProba(await featurizer.transform(texts));
+    dispose = () => model.dispose();
+  }
   return {
     recipe,
     async predict(texts) {
-      const p = model.predictProba(await featurizer.transform(texts));
+      const p = await predictProba(texts);
       const k = labels.length;
       return texts.map((_, i) => {
         const probabilities: Record<string, number> = {};
@@ -56,6 +68,6 @@ export async function loadRecipe(dir: string): Promise<LoadedRecipe> {
         return { label: labels[best]!, probabilities };
       });
     },
-    dispose: () => model.dispose(),
+    dispose,
   };
 }

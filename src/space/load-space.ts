@@ -185,6 +185,7 @@ export function parseSpace(text: string, file: string): SpaceConfig {
         validation: dataRaw['validation'],
         test: dataRaw['test'],
         format: dataRaw['format'],
+        pattern: dataRaw['pattern'],
         encoding: dataRaw['encoding'],
         header: dataRaw['header'],
         quoting: dataRaw['quoting'],
@@ -211,7 +212,7 @@ export function parseSpace(text: string, file: string): SpaceConfig {
 
 function expectedFor(segs: PathSeg[]): string | undefined {
   if (segs[0] === 'search') return 'a fixed value, or one of {float: [low, high]}, {int: [low, high]}, {choices: [...]} with optional log, step, when';
-  if (segs[0] === 'task' && segs[1] === 'data') return 'keys train, validation, test, format, encoding, header, quoting, columns, split, max-train';
+  if (segs[0] === 'task' && segs[1] === 'data') return 'keys train, validation, test, format, pattern, encoding, header, quoting, columns, split, max-train';
   if (segs[0] === 'task') return 'keys data, text, label, metric';
   if (segs[0] === 'sweep') return 'keys sampler, scheduler, n-trials, workers, sampler-options, scheduler-options';
   return 'top-level keys name, description, seed, task, sweep, search, forbidden';

@@ -1,10 +1,10 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import { ERROR_CODES, HybridTuneError } from '../errors.js';
 import type { StudyMeta, Trial } from '../study/types.js';
 import { STORE_FORMAT_VERSION, type StudyStore } from './base.js';
+import { DurableJsonFile } from './durable-file.js';
 
 interface TrialsFile {
   formatVersion: number;
@@ -15,7 +15,8 @@ export const META_FILE = 'study.json';
 export const TRIALS_FILE = 'trials.json';
 export const LOCK_FILE = 'sweep.lock';
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, but is somebody else's). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -39,10 +40,60 @@ async function readJson<T>(db: Low<T>, file: string): Promise<void> {
   }
 }
 
+/** The pid written in a study's lock file, if there is a readable one. */
+export function lockHolder(dir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(path.join(dir, LOCK_FILE), 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the sweep lock; refuses while a live process holds it, takes over a dead one's.
+ * The lock file is created exclusively, so of two sweeps starting at once one is refused.
+ */
+export function acquireStudyLock(dir: string): { tookOverFrom?: number } {
+  const file = path.join(dir, LOCK_FILE);
+  let tookOverFrom: number | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return tookOverFrom === undefined ? {} : { tookOverFrom };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = lockHolder(dir);
+    if (pid === process.pid) return {};
+    if (pid !== undefined && pidAlive(pid)) {
+      throw new HybridTuneError(ERROR_CODES.STUDY_LOCKED, `the study is being swept by process ${pid}`, {
+        file,
+        expected: 'one sweep per study at a time; wait for it, or stop it first',
+        hint: `if process ${pid} is not a hybridtune sweep, delete ${file}`,
+      });
+    }
+    // a dead holder's (or an unreadable) lock: remove it and try to create ours again
+    if (pid !== undefined) tookOverFrom = pid;
+    rmSync(file, { force: true });
+  }
+  throw new HybridTuneError(ERROR_CODES.STUDY_LOCKED, 'another process keeps taking the study lock', { file, expected: 'one sweep per study at a time' });
+}
+
+/** Removes the lock if this process holds it. */
+export function releaseStudyLock(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  try {
+    if (existsSync(file) && readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
+  } catch {
+    // a lock we cannot remove is taken over by the next sweep (its pid is dead)
+  }
+}
+
 /**
  * The embedded store: two lowdb JSON files under `trials/<study>/` (the study's
- * record and its trials), each written atomically (temp file + rename) by the
- * main thread, plus a lock file naming the pid of the sweep that holds it.
+ * record and its trials), each written atomically and durably (temp file, fsync,
+ * rename) by the main thread, plus a lock file naming the pid of the sweep that holds it.
  */
 export class LowdbStore implements StudyStore {
   readonly location: string;
@@ -66,8 +117,8 @@ export class LowdbStore implements StudyStore {
       });
     }
     mkdirSync(dir, { recursive: true });
-    const metaDb = new Low<StudyMeta>(new JSONFile(path.join(dir, META_FILE)), meta);
-    const trialsDb = new Low<TrialsFile>(new JSONFile(path.join(dir, TRIALS_FILE)), { formatVersion: STORE_FORMAT_VERSION, trials: [] });
+    const metaDb = new Low<StudyMeta>(new DurableJsonFile(path.join(dir, META_FILE)), meta);
+    const trialsDb = new Low<TrialsFile>(new DurableJsonFile(path.join(dir, TRIALS_FILE)), { formatVersion: STORE_FORMAT_VERSION, trials: [] });
     // trials first: a study.json always has its trials.json beside it
     await trialsDb.write();
     await metaDb.write();
@@ -82,7 +133,7 @@ export class LowdbStore implements StudyStore {
         expected: `a folder made by 'hybridtune sweep', e.g. trials/quickstart`,
       });
     }
-    const metaDb = new Low<StudyMeta>(new JSONFile(metaFile), {} as StudyMeta);
+    const metaDb = new Low<StudyMeta>(new DurableJsonFile(metaFile), {} as StudyMeta);
     await readJson(metaDb, metaFile);
     if (metaDb.data.format !== 'hybridtune-study') {
       throw new HybridTuneError(ERROR_CODES.STORE_CORRUPT, `not a hybridtune study file`, { file: metaFile, expected: `"format": "hybridtune-study"` });
@@ -94,7 +145,7 @@ export class LowdbStore implements StudyStore {
       });
     }
     const trialsFile = path.join(dir, TRIALS_FILE);
-    const trialsDb = new Low<TrialsFile>(new JSONFile(trialsFile), { formatVersion: STORE_FORMAT_VERSION, trials: [] });
+    const trialsDb = new Low<TrialsFile>(new DurableJsonFile(trialsFile), { formatVersion: STORE_FORMAT_VERSION, trials: [] });
     if (existsSync(trialsFile)) await readJson(trialsDb, trialsFile);
     if (trialsDb.data.formatVersion !== STORE_FORMAT_VERSION) {
       throw new HybridTuneError(ERROR_CODES.STORE_VERSION, `trials format version ${String(trialsDb.data.formatVersion)} is not supported`, {
@@ -138,32 +189,22 @@ export class LowdbStore implements StudyStore {
     return list[i]!;
   }
 
-  /** Takes the sweep lock; refuses while a live process holds it, takes over a dead one's. */
+  /**
+   * Takes the sweep lock; refuses while a live process holds it, takes over a dead one's.
+   * The lock file is created exclusively, so of two sweeps starting at once one is refused.
+   */
   acquireLock(): { tookOverFrom?: number } {
-    const file = path.join(this.location, LOCK_FILE);
-    let tookOverFrom: number | undefined;
-    if (existsSync(file)) {
-      const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) {
-        throw new HybridTuneError(ERROR_CODES.STUDY_LOCKED, `the study is being swept by process ${pid}`, {
-          file,
-          expected: 'one sweep per study at a time; wait for it, or stop it first',
-          hint: `if process ${pid} is not a hybridtune sweep, delete ${file}`,
-        });
-      }
-      if (Number.isInteger(pid) && pid !== process.pid) tookOverFrom = pid;
-    }
-    writeFileSync(file, String(process.pid));
-    return tookOverFrom === undefined ? {} : { tookOverFrom };
+    return acquireStudyLock(this.location);
+  }
+
+  /** The pid holding the lock and whether it is alive; `undefined` pid when there is no lock. */
+  lockState(): { pid?: number; alive: boolean } {
+    const pid = lockHolder(this.location);
+    return pid === undefined ? { alive: false } : { pid, alive: pid === process.pid || pidAlive(pid) };
   }
 
   releaseLock(): void {
-    const file = path.join(this.location, LOCK_FILE);
-    try {
-      if (existsSync(file) && readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
-    } catch {
-      // a lock we cannot remove is taken over by the next sweep (its pid is dead)
-    }
+    releaseStudyLock(this.location);
   }
 
   async close(): Promise<void> {

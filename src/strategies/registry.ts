@@ -1,11 +1,14 @@
 import { backboneFamily } from '../backbones/family.js';
 import type { Params, ParamValue } from '../study/types.js';
+import { adaptFamily } from './adapt.js';
 import { augmentFamily } from './augment.js';
 import { balanceFamily } from './balance.js';
+import { distillFamily } from './distill.js';
 import { headFamily } from './head.js';
 import { optimizerFamily } from './optimizer.js';
 import { regularizeFamily } from './regularize.js';
 import { scheduleFamily } from './schedule.js';
+import { selfTrainFamily } from './self-train.js';
 import { STAGES, type Family, type SettingDecl, type Strategy, type StrategyContext, type TrainingPlan } from './types.js';
 
 /** Every strategy family, by name. The CLI, the space validator and the report read this map. */
@@ -13,10 +16,13 @@ export const FAMILIES = {
   backbone: backboneFamily,
   augment: augmentFamily,
   balance: balanceFamily,
+  'self-train': selfTrainFamily,
+  distill: distillFamily,
   optimizer: optimizerFamily,
   schedule: scheduleFamily,
   regularize: regularizeFamily,
   head: headFamily,
+  adapt: adaptFamily,
 } as const satisfies Record<string, Family>;
 
 export type FamilyName = keyof typeof FAMILIES;
@@ -25,9 +31,10 @@ export function families(): Family[] {
   return Object.values(FAMILIES);
 }
 
+/** A strategy by id: `<family>.<name>`, or the family's name for a family of one strategy (`distill`, `self-train`). */
 export function strategyById(id: string): Strategy | undefined {
-  const [family, name] = id.split('.');
-  return (FAMILIES as Record<string, Family>)[family ?? '']?.strategies.find((s) => s.name === name);
+  const family = id.split('.')[0] ?? '';
+  return (FAMILIES as Record<string, Family>)[family]?.strategies.find((s) => s.id === id);
 }
 
 export function allStrategies(): Strategy[] {

@@ -2,12 +2,15 @@ import type { Rng } from '../math/rng.js';
 import type { ParamValue } from '../study/types.js';
 
 /**
- * The order in which strategies change a trial, documented once here:
- * data-level (new or changed texts) → label-level (resampling, class weights)
- * → loss → optimisation (optimizer, schedule) → model (head shape, regularisation).
- * A recipe records the resolved order.
+ * The order in which strategies change a trial, documented once here (and in the README):
+ * features (backbone) → data (new or changed texts: eda, back-translate)
+ * → label (which examples count how much: resampling in text or feature space, class
+ * weights, pseudo-labels) → loss (per-example targets and loss: focal, distillation)
+ * → batch (per-step feature-space augmentation of the examples with their targets:
+ * mixup, feature noise) → optimize (optimizer, schedule) → model (head, regularisation).
+ * Within a stage, strategies apply in registry order. A recipe records the resolved order.
  */
-export const STAGES = ['features', 'data', 'label', 'loss', 'optimize', 'model'] as const;
+export const STAGES = ['features', 'data', 'label', 'loss', 'batch', 'optimize', 'model'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface SettingDecl {
@@ -23,6 +26,10 @@ export interface SettingDecl {
   neutral?: ParamValue;
   /** Suggested log scale for ranges. */
   log?: boolean;
+  /** String settings: whether the value is a path relative to the space file (default true); export makes paths absolute. */
+  path?: boolean;
+  /** String settings: values that are words, not paths (e.g. `best`). */
+  literals?: readonly string[];
   description: string;
 }
 
@@ -54,6 +61,19 @@ export interface HeadConfig {
   dropout: number;
 }
 
+/** How a fine-tunable (transformer) backbone trains; set by the `adapt` family. */
+export interface AdaptConfig {
+  mode: 'head-only' | 'top-k' | 'full' | 'lora' | 'bitfit' | 'gradual';
+  /** top-k: encoder layers that train, counted from the top. */
+  topK: number;
+  loraRank: number;
+  loraAlpha: number;
+  /** gradual: epochs between unfreezing the next layer down. */
+  unfreezeEvery: number;
+  /** Learning rate of layer l (of L) = lr × decay^(L − l); embeddings decay^(L + 1); 1 = off. */
+  layerDecay: number;
+}
+
 /** What the strategies build together, and the trainer executes. */
 export interface TrainingPlan {
   numClasses: number;
@@ -68,15 +88,55 @@ export interface TrainingPlan {
   /** 0 = no early stopping. */
   patience: number;
   backbone: { name: string; settings: Record<string, ParamValue> };
+  /** Which weights of a fine-tunable backbone train (absent: only the head, as for frozen backbones). */
+  adapt?: AdaptConfig;
   /** Human-readable notes (e.g. double counting), shown in the report. */
   notes: string[];
   /** Strategy ids in the order they were applied. */
   applied: string[];
+  /**
+   * Strategies that need features or a model, so the trainer carries them out (in
+   * stage order: smote after featurising, self-training between epochs, distillation
+   * targets, then mixup and noise per batch). A strategy only records its settings here.
+   */
+  smote?: SmoteConfig;
+  selfTrain?: SelfTrainConfig;
+  distill?: DistillConfig;
+  mixup?: { alpha: number };
+  featureNoise?: { sigma: number };
+}
+
+export interface SmoteConfig {
+  /** Neighbours (same class) to interpolate towards. */
+  k: number;
+  /** Each smaller class grows to round(ratio × largest class). */
+  ratio: number;
+}
+
+export interface SelfTrainConfig {
+  /** Unlabelled texts (already read; the trainer drops those in train, validation or test). */
+  pool: string[];
+  /** Where the pool came from, for notes. */
+  source: string;
+  threshold: number;
+  rounds: number;
+  /** Largest share of the training set that pseudo-labelled examples may make up. */
+  maxShare: number;
+}
+
+export interface DistillConfig {
+  /** `best` (the study's best trial so far) or a folder (an export, or a model folder). */
+  teacher: string;
+  temperature: number;
+  /** Share of the target taken from the teacher: q = (1 − weight) · label + weight · teacher. */
+  weight: number;
 }
 
 export interface StrategyContext {
   rng: Rng;
   labels: readonly string[];
+  /** Folder that relative paths in settings resolve against (the space file's). */
+  baseDir?: string;
 }
 
 export interface Strategy {

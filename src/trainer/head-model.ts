@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SparseRows } from '../backbones/sparse.js';
 import type { Rng } from '../math/rng.js';
+import { addGaussianNoise, mixRows, mixupLambda, unmixGrad } from '../strategies/augment/mixup.js';
 import type { HeadConfig, LossConfig, OptimizerConfig } from '../strategies/types.js';
 import { DenseOptimizer, RowOptimizer } from './optimizers.js';
 import { tf } from './tf-backend.js';
@@ -30,9 +31,35 @@ interface WeightEntry {
 function lossOf(logits: tf.Tensor2D, q: tf.Tensor2D, sw: tf.Tensor1D, loss: LossConfig, B: number): tf.Scalar {
   const logp = tf.logSoftmax(logits);
   let term: tf.Tensor = tf.mul(q, logp);
-  if (loss.focalGamma > 0) term = tf.mul(term, tf.pow(tf.sub(1, tf.exp(logp)), loss.focalGamma));
+  // (1 − p) is kept off 0: for gamma < 1 the derivative of (1 − p)^gamma is infinite there (NaN gradients once p rounds to 1)
+  if (loss.focalGamma > 0) term = tf.mul(term, tf.pow(tf.maximum(tf.sub(1, tf.exp(logp)), 1e-6), loss.focalGamma));
   const perExample = tf.neg(tf.sum(term, 1));
   return tf.div(tf.sum(tf.mul(perExample, sw)), B) as tf.Scalar;
+}
+
+/**
+ * Per-batch augmentation in feature space, each with its own generator so that
+ * switching one on never changes the other random draws of a trial.
+ */
+export interface BatchAugment {
+  /** Mixup: one λ per batch (see mixupLambda), the batch mixed with a permutation of itself. */
+  mixup?: { alpha: number; rng: Rng };
+  /** Gaussian noise on the bag outputs (sparse) or the input rows (dense). */
+  noise?: { sigma: number; rng: Rng };
+}
+
+/** Mixes features, targets and weights of a batch alike; returns the pairing for the backward pass. */
+function mixBatch(aug: BatchAugment, feats: Float32Array, width: number, targets: Float32Array, C: number, weights: Float32Array, B: number) {
+  if (!aug.mixup) return { feats, targets, weights, mix: undefined };
+  const { alpha, rng } = aug.mixup;
+  const lambda = mixupLambda(alpha, rng);
+  const perm = rng.permutation(B);
+  return {
+    feats: mixRows(feats, width, perm, lambda),
+    targets: mixRows(targets, C, perm, lambda),
+    weights: mixRows(weights, 1, perm, lambda),
+    mix: { lambda, perm },
+  };
 }
 
 export const MODEL_FORMAT = 'hybridtune-head';
@@ -166,10 +193,10 @@ export class HeadModel {
    * One optimisation step on the given rows. `targets` is the (smoothed) target
    * distribution per example, `weights` the loss weight per example. Returns the mean loss.
    */
-  trainStep(x: SparseRows, rows: ArrayLike<number>, targets: Float32Array, weights: Float32Array, loss: LossConfig, lr: number, dropout: number, rng: Rng): number {
+  trainStep(x: SparseRows, rows: ArrayLike<number>, targetsIn: Float32Array, weightsIn: Float32Array, loss: LossConfig, lr: number, dropout: number, rng: Rng, aug: BatchAugment = {}): number {
     if (!this.rowOpt || !this.denseOpt) throw new Error('configureTraining() first');
     this.step++;
-    if (this.dense) return this.trainStepDense(x, rows, targets, weights, loss, lr, dropout, rng);
+    if (this.dense) return this.trainStepDense(x, rows, targetsIn, weightsIn, loss, lr, dropout, rng, aug);
     const B = rows.length;
     const w = this.bagWidth;
     const C = this.spec.numClasses;
@@ -177,7 +204,9 @@ export class HeadModel {
     for (let i = 0; i < B; i++) nnz += x.indptr[rows[i]! + 1]! - x.indptr[rows[i]!]!;
     const inputDropout = this.layers.length === 0 ? dropout : 0;
     const kept = new Float32Array(nnz);
-    const h = this.bag(x, rows, inputDropout, rng, kept);
+    const mixed = mixBatch(aug, this.bag(x, rows, inputDropout, rng, kept), w, targetsIn, C, weightsIn, B);
+    const { feats: h, targets, weights, mix } = mixed;
+    if (aug.noise) addGaussianNoise(h, aug.noise.sigma, aug.noise.rng);
     const seed = rng.int(0, 2 ** 30);
     const vars = this.variables();
     const denseOpt = this.denseOpt;
@@ -194,18 +223,21 @@ export class HeadModel {
       denseOpt.apply(vars, grads.slice(1), lr, step);
       return [value, grads[0]!] as const;
     });
-    const dh = dhT.dataSync() as Float32Array;
+    const dhMixed = dhT.dataSync() as Float32Array;
     const lossValue = lossT.dataSync()[0]!;
     lossT.dispose();
     dhT.dispose();
+    // noise adds a constant: its gradient passes through; mixup's is split between the pair
+    const dh = mix ? unmixGrad(dhMixed, w, mix.perm, mix.lambda) : dhMixed;
     this.backpropTable(x, rows, kept, dh, lr);
     return lossValue;
   }
 
-  private trainStepDense(x: SparseRows, rows: ArrayLike<number>, targets: Float32Array, weights: Float32Array, loss: LossConfig, lr: number, dropout: number, rng: Rng): number {
+  private trainStepDense(x: SparseRows, rows: ArrayLike<number>, targetsIn: Float32Array, weightsIn: Float32Array, loss: LossConfig, lr: number, dropout: number, rng: Rng, aug: BatchAugment): number {
     const B = rows.length;
     const C = this.spec.numClasses;
-    const xs = this.gatherDense(x, rows);
+    const { feats: xs, targets, weights } = mixBatch(aug, this.gatherDense(x, rows), this.spec.inputDim, targetsIn, C, weightsIn, B);
+    if (aug.noise) addGaussianNoise(xs, aug.noise.sigma, aug.noise.rng);
     const seed = rng.int(0, 2 ** 30);
     const vars = this.variables();
     const denseOpt = this.denseOpt!;

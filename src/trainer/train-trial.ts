@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { EncodeProgress } from '../backbones/feature-cache.js';
 import { createFeaturizer } from '../backbones/registry.js';
 import type { SparseRows } from '../backbones/sparse.js';
 import type { PreparedData, SplitData } from '../data/types.js';
@@ -6,8 +9,10 @@ import type { Decision } from '../schedulers/base.js';
 import { buildPlan, emptyPlan, resolveRecipe, type ResolvedRecipe } from '../strategies/registry.js';
 import type { TrainingPlan } from '../strategies/types.js';
 import type { EpochRecord, Params, SplitMetrics, TrialMetrics } from '../study/types.js';
+import { needsFineTuning, trainFinetuneTrial } from './finetune/train-finetune.js';
 import { HeadModel } from './head-model.js';
 import { metricValue, splitMetrics } from './metrics.js';
+import { StrategyRuntime, type StrategyLog } from './strategy-runtime.js';
 import { tf } from './tf-backend.js';
 
 export interface TrialRequest {
@@ -23,6 +28,14 @@ export interface TrialRequest {
   baseDir?: string;
   /** Monotonic clock in seconds (injected so tests can control it). */
   now?: () => number;
+  /** Progress of a frozen encoder's feature computation (texts found in the feature cache are not reported). */
+  onEncodeProgress?: (p: EncodeProgress) => void;
+  /**
+   * The study folder, where `distill.teacher: best` finds the best trial's model.
+   * When absent it is taken from `saveDir`, which a sweep always puts at
+   * `<study>/artifacts/trial-<n>` (if that folder holds a study.json).
+   */
+  studyDir?: string;
 }
 
 export interface TrialResult {
@@ -32,6 +45,8 @@ export interface TrialResult {
   ended: 'completed' | 'early-stopping' | 'pruned';
   recipe: ResolvedRecipe;
   duration: number;
+  /** What SMOTE, distillation and self-training did (absent parts: not used). */
+  strategyLog: StrategyLog;
 }
 
 export class TrialDivergedError extends Error {
@@ -41,11 +56,18 @@ export class TrialDivergedError extends Error {
   }
 }
 
-/** The target distribution per example: one-hot, with label smoothing. */
-function targetsFor(y: Int32Array, rows: ArrayLike<number>, k: number, smoothing: number): Float32Array {
-  const t = new Float32Array(rows.length * k).fill(smoothing / k);
-  for (let i = 0; i < rows.length; i++) t[i * k + y[rows[i]!]!]! += 1 - smoothing;
-  return t;
+/** Rows of a row-major table (width per row), packed in the order of `rows`. */
+function gather(table: Float32Array, rows: ArrayLike<number>, width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) out.set(table.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
+  return out;
+}
+
+function studyDirOf(req: TrialRequest): string | undefined {
+  if (req.studyDir) return req.studyDir;
+  if (!req.saveDir) return undefined;
+  const dir = path.resolve(req.saveDir, '..', '..');
+  return existsSync(path.join(dir, 'study.json')) ? dir : undefined;
 }
 
 function argmaxRows(p: Float32Array, k: number): Int32Array {
@@ -76,21 +98,38 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
   const k = labels.length;
   const recipe = resolveRecipe(req.params);
   const rng = new Rng(req.seed);
-  const plan: TrainingPlan = await buildPlan(recipe, emptyPlan([...data.train.texts], data.train.y, k), { rng: rng.fork('plan'), labels });
+  const baseDir = req.baseDir ?? process.cwd();
+  const plan: TrainingPlan = await buildPlan(recipe, emptyPlan([...data.train.texts], data.train.y, k), { rng: rng.fork('plan'), labels, baseDir });
 
-  const featurizer = createFeaturizer(plan.backbone, { baseDir: req.baseDir ?? process.cwd() });
+  // --- fine-tunable transformer backbones (issue 5): their own trial function, the same TrialResult
+  if (needsFineTuning(plan)) return trainFinetuneTrial(req, plan, recipe, rng, t0, now);
+  // ---
+
+  const featurizer = createFeaturizer(plan.backbone, { baseDir, onProgress: req.onEncodeProgress });
   await featurizer.fit(plan.texts);
   const xTrain = await featurizer.transform(plan.texts);
   const xVal = await featurizer.transform(data.validation.texts);
-  const model = new HeadModel({ inputDim: featurizer.size, numClasses: k, head: plan.head, input: featurizer.dense ? 'dense' : 'sparse' }, rng.fork('init'));
+  const initRng = rng.fork('init');
   const trainRng = rng.fork('train');
+  // forked after the generators above, so recipes without these strategies train as before;
+  // built before the model: a distillation teacher's layers must be gone before the student's are named
+  const runtime = await StrategyRuntime.create(plan, xTrain, {
+    rng: rng.fork('strategies'),
+    numClasses: k,
+    baseDir,
+    ...(studyDirOf(req) ? { studyDir: studyDirOf(req)! } : {}),
+    labels,
+    featurizer,
+    heldOut: [data.train.texts, data.validation.texts, ...(data.test ? [data.test.texts] : [])],
+  });
+  const model = new HeadModel({ inputDim: featurizer.size, numClasses: k, head: plan.head, input: featurizer.dense ? 'dense' : 'sparse' }, initRng);
   try {
     model.configureTraining(plan.optimizer);
     const { batchSize, epochs, lr } = plan.optimizer;
-    const n = plan.y.length;
-    const stepsPerEpoch = Math.ceil(n / batchSize);
-    const totalSteps = stepsPerEpoch * epochs;
-    const weights = Float32Array.from(plan.y, (c) => plan.classWeights[c]!);
+    let train = runtime.training;
+    let n = train.n;
+    let stepsPerEpoch = Math.ceil(n / batchSize);
+    let totalSteps = stepsPerEpoch * epochs;
     const records: EpochRecord[] = [];
     let best: { value: number; epoch: number; weights: ReturnType<HeadModel['snapshot']>; val: SplitMetrics } | undefined;
     let ended: TrialResult['ended'] = 'completed';
@@ -103,9 +142,9 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
       for (let start = 0; start < n; start += batchSize) {
         const rows = order.subarray(start, Math.min(n, start + batchSize));
         lrNow = lr * plan.schedule.lrAt(step, totalSteps, stepsPerEpoch);
-        const targets = targetsFor(plan.y, rows, k, plan.loss.labelSmoothing);
-        const w = Float32Array.from(rows, (r) => weights[r]!);
-        const loss = model.trainStep(xTrain, rows, targets, w, plan.loss, lrNow, plan.head.dropout, trainRng);
+        const targets = gather(train.targets, rows, k);
+        const w = gather(train.weights, rows, 1);
+        const loss = model.trainStep(train.x, rows, targets, w, plan.loss, lrNow, plan.head.dropout, trainRng, runtime.batchAugment);
         if (!Number.isFinite(loss)) throw new TrialDivergedError(epoch, step);
         lossSum += loss * rows.length;
         step++;
@@ -127,6 +166,13 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
         ended = 'early-stopping';
         break;
       }
+      if (runtime.afterEpoch(epoch, model)) {
+        // the training set changed (pseudo-labels): the schedule spreads over what is left
+        train = runtime.training;
+        n = train.n;
+        stepsPerEpoch = Math.ceil(n / batchSize);
+        totalSteps = step + stepsPerEpoch * (epochs - epoch);
+      }
     }
     model.restore(best!.weights);
     const test = data.test ? evaluate(model, await featurizer.transform(data.test.texts), data.test, labels) : undefined;
@@ -137,11 +183,12 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
       ...(test ? { test } : {}),
       trainExamples: n,
       notes: plan.notes,
+      ...(featurizer.cacheCounts ? { featureCache: featurizer.cacheCounts() } : {}),
     };
     if (req.saveDir) {
       model.save(req.saveDir, { featurizer: featurizer.toJSON(), labels });
     }
-    return { metrics, epochs: records, ended, recipe, duration: now() - t0 };
+    return { metrics, epochs: records, ended, recipe, duration: now() - t0, strategyLog: runtime.log };
   } finally {
     model.dispose();
   }

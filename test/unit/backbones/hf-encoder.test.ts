@@ -2,13 +2,22 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { HfFeaturizer, encoderStats, hfSettingsFrom } from '../../../src/backbones/hf-encoder.js';
 import { HybridTuneError } from '../../../src/errors.js';
 import { initBackend } from '../../../src/trainer/tf-backend.js';
 import { trainTrial } from '../../../src/trainer/train-trial.js';
 
 const FIXTURE = path.resolve(process.cwd(), '../shared/fixtures/tiny-random-bert');
+// features go to a private cache folder, never the project's .cache
+const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'ht-features-'));
+const savedCacheDir = process.env['HYBRIDTUNE_CACHE_DIR'];
+process.env['HYBRIDTUNE_CACHE_DIR'] = cacheDir;
+after(() => {
+  if (savedCacheDir === undefined) delete process.env['HYBRIDTUNE_CACHE_DIR'];
+  else process.env['HYBRIDTUNE_CACHE_DIR'] = savedCacheDir;
+  rmSync(cacheDir, { recursive: true, force: true });
+});
 const present = existsSync(FIXTURE);
 const skip = present ? false : '../shared/fixtures/tiny-random-bert is absent';
 
@@ -71,6 +80,9 @@ describe('hf backbone (frozen encoder via @huggingface/transformers)', { skip },
     writeFileSync(path.join(dir, 'config.json'), '{}');
     const g = new HfFeaturizer(hfSettingsFrom({ model: dir }), { baseDir: '/' });
     await assert.rejects(g.fit([]), (e: unknown) => e instanceof HybridTuneError && /tokenizer\.json, onnx\/model\.onnx not found/.test(e.message));
+    // a dtype the folder lacks: the error lists the ONNX files it has
+    const q8 = new HfFeaturizer(hfSettingsFrom({ model: FIXTURE, dtype: 'q8' }), { baseDir: '/' });
+    await assert.rejects(q8.fit([]), (e: unknown) => e instanceof HybridTuneError && /model_quantized\.onnx not found/.test(e.message) && /onnx\/ has: model\.onnx/.test(e.details.hint ?? ''));
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -235,11 +235,11 @@ describe('parseSpace: errors have a stable code, the line and the key', () => {
   });
 
   it('unknown strategy in a choice list → E_UNKNOWN_STRATEGY listing the strategies', () => {
-    const text = spaceText('search:', '  optimizer: adam', '  balance: { choices: [none, smote] }');
+    const text = spaceText('search:', '  optimizer: adam', '  balance: { choices: [none, adasyn] }');
     const e = parseError(text, ERROR_CODES.UNKNOWN_STRATEGY);
     assert.equal(e.details.key, 'balance');
-    assert.equal(e.details.value, 'smote');
-    assert.equal(e.details.line, lineOf(text, 'smote'));
+    assert.equal(e.details.value, 'adasyn');
+    assert.equal(e.details.line, lineOf(text, 'adasyn'));
     for (const s of ['none', 'oversample', 'undersample', 'class-weight', 'focal']) assert.ok(e.details.expected?.includes(s), `expected lists ${s}: ${e.details.expected}`);
   });
 

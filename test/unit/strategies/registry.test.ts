@@ -52,8 +52,15 @@ describe('resolveRecipe', () => {
       'backbone.ngram-hash.char-ngrams': 0,
       'backbone.ngram-hash.weighting': 'tfidf',
       'backbone.ngram-hash.lowercase': true,
+      'augment.generate': false,
       'augment.eda': false,
+      'augment.back-translate': false,
+      'augment.mixup': false,
+      'augment.feature-noise': false,
       balance: 'none',
+      'balance.reweight': 0,
+      'self-train': false,
+      distill: false,
       'optimizer.lr': 0.01,
       'optimizer.batch-size': 64,
       'optimizer.epochs': 5,
@@ -67,6 +74,8 @@ describe('resolveRecipe', () => {
       'regularize.label-smoothing': 0,
       'regularize.patience': 0,
       head: 'linear',
+      adapt: 'head-only',
+      'adapt.layer-decay': 1,
     });
   });
 
@@ -87,7 +96,7 @@ describe('resolveRecipe', () => {
     const empty = resolveRecipe({});
     assert.deepEqual(
       empty.strategies.map((s) => s.id),
-      ['backbone.ngram-hash', 'balance.none', 'optimizer.adam', 'schedule.constant', 'regularize', 'head.linear'],
+      ['backbone.ngram-hash', 'balance.none', 'optimizer.adam', 'schedule.constant', 'regularize', 'head.linear', 'adapt.head-only'],
     );
     const full = resolveRecipe({ 'augment.eda': true, balance: 'focal', head: 'mlp', optimizer: 'sgd', schedule: 'cosine' });
     assert.deepEqual(
@@ -100,6 +109,7 @@ describe('resolveRecipe', () => {
         ['schedule.cosine', 'optimize'],
         ['regularize', 'model'],
         ['head.mlp', 'model'],
+        ['adapt.head-only', 'model'],
       ],
     );
     for (const r of [empty, full]) {
@@ -142,7 +152,7 @@ describe('settingKeys', () => {
 
   it('indexes family choices, toggles, shared and strategy settings', () => {
     assert.equal(keys.get('balance')?.kind, 'choice');
-    assert.deepEqual(keys.get('balance')?.decl.choices, ['none', 'oversample', 'undersample', 'class-weight', 'focal']);
+    assert.deepEqual(keys.get('balance')?.decl.choices, ['none', 'oversample', 'undersample', 'class-weight', 'focal', 'smote']);
     assert.equal(keys.get('balance.focal.gamma')?.kind, 'setting');
     assert.equal(keys.get('augment.eda')?.kind, 'toggle');
     assert.equal(keys.get('augment.eda')?.decl.type, 'bool');
@@ -174,7 +184,7 @@ describe('buildPlan: balance', () => {
     // every original example is kept
     const { texts } = dataset([60, 25, 15]);
     assert.deepEqual([...new Set(p.texts)].sort(), [...texts].sort());
-    assert.deepEqual(p.applied, ['backbone.ngram-hash', 'balance.oversample', 'optimizer.adam', 'schedule.constant', 'regularize', 'head.linear']);
+    assert.deepEqual(p.applied, ['backbone.ngram-hash', 'balance.oversample', 'optimizer.adam', 'schedule.constant', 'regularize', 'head.linear', 'adapt.head-only']);
   });
 
   it('undersample cuts every class to the smallest, without duplicates', async () => {
