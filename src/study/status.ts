@@ -1,3 +1,4 @@
+import { studyCacheCounts } from '../backbones/feature-cache.js';
 import type { StaleTrial } from './recovery.js';
 import { bestTrial, countByState } from './summary.js';
 import type { StudyMeta, Trial, TrialState } from './types.js';
@@ -29,6 +30,8 @@ export interface StudyStatus {
   backend: string;
   metric: string;
   dataFingerprint: string;
+  /** Frozen-encoder feature cache use summed over the study's trials (a second sweep on the same data shows 0 misses). */
+  featureCache: { hits: number; misses: number; diskHits: number; trials: number };
   /** Seconds from the first trial's start to the last event. */
   elapsed: number;
   /** Seconds still needed at the mean trial duration and this parallelism, when it can be estimated. */
@@ -106,6 +109,7 @@ export function studyStatus(meta: StudyMeta, trials: readonly Trial[], location:
     backend: meta.backend,
     metric: meta.metric,
     dataFingerprint: meta.data.fingerprint,
+    featureCache: studyCacheCounts(trials),
     elapsed: Math.max(0, (last - first) / 1000),
     ...(eta !== undefined ? { eta } : {}),
     ...(best && best.metrics
