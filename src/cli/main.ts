@@ -132,6 +132,7 @@ export function buildCli(args: string[]): Argv {
     .usage('$0 <command> [options]')
     .option('trials-dir', { type: 'string', default: 'trials', describe: 'where studies are kept', global: true })
     .option('reports-dir', { type: 'string', default: 'reports', describe: 'where reports are written', global: true })
+    .option('offline', { type: 'boolean', describe: 'never ask the Hugging Face Hub (the default unless HYBRIDTUNE_OFFLINE=0)', global: true })
     .command('sweep [space]', 'run a sweep of trials over a search space (or --resume one)', (y) => sweepOptions(y))
     .command('status <study>', 'summary of a running or finished study', (y) => statusOptions(y))
     .command('report <study>', 'write the HTML report of a study', (y) =>
@@ -191,6 +192,9 @@ const COMMANDS: Record<string, (argv: Record<string, unknown>) => Promise<number
 export async function main(args = hideBin(process.argv)): Promise<number> {
   try {
     const argv = (await buildCli(args).parseAsync()) as Record<string, unknown> & { _: Array<string | number> };
+    // workers and slot processes inherit the environment, so this reaches every trial
+    if (argv['offline'] === true) process.env['HYBRIDTUNE_OFFLINE'] = '1';
+    if (argv['offline'] === false) process.env['HYBRIDTUNE_OFFLINE'] = '0';
     const command = String(argv._[0] ?? '');
     const run = COMMANDS[command];
     if (!run) return 0; // --help / --version already printed
