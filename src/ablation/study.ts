@@ -6,7 +6,7 @@ import { loadTask } from '../data/load-task.js';
 import { ERROR_CODES, HybridTuneError } from '../errors.js';
 import type { DataRef } from '../execution/backend.js';
 import { parseSpace } from '../space/load-space.js';
-import { LowdbStore } from '../store/lowdb-store.js';
+import { LOCK_FILE, LowdbStore, lockHolder, pidAlive } from '../store/lowdb-store.js';
 import { bestTrial } from '../study/summary.js';
 import type { StudyMeta, Trial } from '../study/types.js';
 
@@ -21,10 +21,21 @@ export interface OpenedStudy {
   metric: 'macro-f1' | 'accuracy';
 }
 
-/** Opens the study and checks that its data (read again through its stored space) is unchanged. */
+/**
+ * Opens the study and checks that its data (read again through its stored space) is
+ * unchanged. A study that a live sweep holds is refused: its ranking is not final.
+ */
 export async function openStudyForRetrain(studyDir: string): Promise<OpenedStudy> {
   const store = await LowdbStore.open(studyDir);
   const dir = path.resolve(store.location);
+  const holder = lockHolder(dir);
+  if (holder !== undefined && holder !== process.pid && pidAlive(holder)) {
+    throw new HybridTuneError(ERROR_CODES.STUDY_LOCKED, `the study is being swept by process ${holder}`, {
+      file: path.join(dir, LOCK_FILE),
+      expected: 'a finished (or stopped) sweep: its best trials are not known before',
+      hint: 'wait for the sweep to end, or stop it (Ctrl-C) and run this again',
+    });
+  }
   const meta = store.meta();
   const trials = store.trials();
   const space = parseSpace(stringify(meta.space), meta.spaceFile);

@@ -41,10 +41,11 @@ function readMeta(dir: string, study: string): StudyMeta {
   return JSON.parse(readFileSync(path.join(dir, 'trials', study, 'study.json'), 'utf8')) as StudyMeta;
 }
 
-/** Polls until `ok` holds (or fails the test after `ms`). */
-async function until<T>(what: string, f: () => T | undefined, ms = 60_000): Promise<T> {
+/** Polls until `ok` holds (or fails the test after `ms`); an aborted `signal` ends the polling quietly. */
+async function until<T>(what: string, f: () => T | undefined, ms = 60_000, signal?: AbortSignal): Promise<T> {
   const t0 = Date.now();
   for (;;) {
+    if (signal?.aborted) return undefined as T;
     try {
       const v = f();
       if (v !== undefined) return v;
@@ -54,6 +55,20 @@ async function until<T>(what: string, f: () => T | undefined, ms = 60_000): Prom
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
+}
+
+/** How many trials of the chaos study are complete on disk (0 before the study exists). */
+function completeCount(dir: string): number {
+  try {
+    return readTrials(dir, 'chaos').filter((t) => t.state === 'complete').length;
+  } catch {
+    return 0;
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 /** A trial's record but which trial keeps a model (that moves to each new best). */
@@ -77,7 +92,8 @@ describe('chaos: SIGKILL at random moments, resumed each time', () => {
   before(() => {
     dir = tempDir('ht-chaos-');
     writeSmallSpam(dir);
-    write(dir, 'chaos.yaml', smallSpaceYaml('chaos', N));
+    // a few epochs a trial, so that a kill often lands inside one
+    write(dir, 'chaos.yaml', smallSpaceYaml('chaos', N).replace('optimizer.epochs: { int: [1, 3] }', 'optimizer.epochs: { int: [3, 10] }'));
   });
 
   it(`${KILLS} kills: nothing finished is lost or changed, nothing is duplicated, exactly ${N} trials, the same as an uninterrupted sweep`, async () => {
@@ -85,6 +101,7 @@ describe('chaos: SIGKILL at random moments, resumed each time', () => {
     assert.equal(reference.code, 0, reference.stderr);
     const expected = readTrials(dir, 'reference').map(result);
     assert.equal(expected.length, N);
+    const trialMs = median(readTrials(dir, 'reference').map((t) => Date.parse(t.finishedAt!) - Date.parse(t.startedAt!)));
 
     const rng = new Rng(4242);
     const finished = new Map<number, ReturnType<typeof kept>>();
@@ -97,11 +114,27 @@ describe('chaos: SIGKILL at random moments, resumed each time', () => {
       const backend = i % 2 === 0 ? 'threads' : 'processes';
       const run = start(exists ? ['sweep', '--resume', 'trials/chaos', '--backend', backend, '--no-report'] : ['sweep', 'chaos.yaml', '--name', 'chaos', '--backend', backend, '--no-report'], dir);
       runs++;
-      // mostly while trials run (after the sweep has printed its set-up), sometimes while it starts up
+      // Kills are timed by progress, not by the clock, so that they land mid-sweep on a fast
+      // machine as on a slow one: mostly while trials run (0 or 1 more trials finished after the
+      // set-up, then up to 1.5 median trial durations), sometimes while it starts up.
       const early = i % 5 === 4;
-      if (!early) await Promise.race([run.exited, until('the sweep to start', () => (/\ndata \d+ train/.test(run.stdout()) ? true : undefined))]);
-      const delay = early ? rng.uniform(50, 1500) : rng.uniform(0, 2500);
-      const ended = await Promise.race([run.exited, sleep(delay).then(() => undefined)]);
+      const base = completeCount(dir);
+      let ended: Awaited<typeof run.exited> | undefined;
+      // stops the polling below once the race is decided
+      const decided = new AbortController();
+      if (early) {
+        ended = await Promise.race([run.exited, Promise.race([sleep(rng.uniform(50, 1500)), until('the set-up printed', () => (/\ndata \d+ train/.test(run.stdout()) ? true : undefined), 60_000, decided.signal)]).then(() => undefined)]);
+      } else {
+        const more = rng.uniform(0, 1) < 0.5 ? 0 : 1;
+        const delay = rng.uniform(0, 1.5 * trialMs);
+        ended = await Promise.race([
+          run.exited,
+          until('the sweep to make progress', () => (/\ndata \d+ train/.test(run.stdout()) && completeCount(dir) >= base + more ? true : undefined), 60_000, decided.signal)
+            .then(() => sleep(delay))
+            .then(() => undefined),
+        ]);
+      }
+      decided.abort();
       if (ended) {
         assert.equal(ended.code, 0, `run ${i} ended by itself: ${ended.stderr}`);
         break;

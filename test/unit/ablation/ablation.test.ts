@@ -154,6 +154,17 @@ search:
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
+  it('refuses a study that a live sweep holds', async () => {
+    const lock = path.join(studyDir, 'sweep.lock');
+    writeFileSync(lock, String(process.ppid));
+    try {
+      await assert.rejects(runAblation(studyDir, { seeds: 1, workers: 1 }), (e: unknown) => (e as { code?: string }).code === 'E_STUDY_LOCKED');
+      await assert.rejects(runConfirm(studyDir, { seeds: 1, workers: 1 }), (e: unknown) => (e as { code?: string }).code === 'E_STUDY_LOCKED');
+    } finally {
+      rmSync(lock);
+    }
+  });
+
   it('ablate: one row per strategy the winner uses, each with a finite paired interval, and the default recipe', async () => {
     const { report, file } = await runAblation(studyDir, { seeds: 3, workers: 1 });
     assert.equal(file, path.join(studyDir, 'ablation.json'));
