@@ -158,7 +158,8 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
         sinceBest = 0;
       } else sinceBest++;
       const decision = req.onEpoch ? await req.onEpoch(record) : 'continue';
-      if (decision === 'stop') {
+      // a stop at the last epoch saves nothing: the trial trained fully and is complete
+      if (decision === 'stop' && epoch < epochs) {
         ended = 'pruned';
         break;
       }

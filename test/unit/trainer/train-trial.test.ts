@@ -75,6 +75,14 @@ describe('trainTrial', () => {
     assert.equal(r.ended, 'pruned');
   });
 
+  it('a stop at the last epoch leaves the trial complete (as the simulated backend does)', async () => {
+    const r = await trainTrial({ data, params: { 'optimizer.epochs': 2 }, seed: 1, metric: 'macro-f1', onEpoch: () => 'stop' });
+    assert.equal(r.ended, 'pruned', 'stopped after epoch 1 of 2');
+    const last = await trainTrial({ data, params: { 'optimizer.epochs': 2 }, seed: 1, metric: 'macro-f1', onEpoch: (rec) => (rec.epoch === 2 ? 'stop' : 'continue') });
+    assert.equal(last.ended, 'completed');
+    assert.equal(last.epochs.length, 2);
+  });
+
   it('early stopping keeps the best epoch', async () => {
     // a learning rate this high oscillates, so patience 1 stops before the last epoch
     const r = await trainTrial({ data, params: { 'optimizer.epochs': 12, 'optimizer.lr': 3, 'regularize.patience': 1, optimizer: 'sgd', 'optimizer.sgd.momentum': 0.99 }, seed: 3, metric: 'accuracy' });
