@@ -38,6 +38,39 @@ function lossOf(logits: tf.Tensor2D, q: tf.Tensor2D, sw: tf.Tensor1D, loss: Loss
 }
 
 /**
+ * `lossOf` without focusing, and its gradient with respect to the logits, on the host:
+ * L = −(1/B) Σᵢ wᵢ Σ_c q_ic log p_ic, ∂L/∂z_ic = (wᵢ/B)(p_ic Σ_c' q_ic' − q_ic).
+ */
+export function crossEntropyGrad(logits: Float32Array, targets: Float32Array, weights: Float32Array, B: number, C: number): { loss: number; grad: Float32Array } {
+  const grad = new Float32Array(B * C);
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const o = i * C;
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, logits[o + c]!);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(logits[o + c]! - max);
+    const logZ = max + Math.log(sum);
+    let qSum = 0;
+    let ce = 0;
+    for (let c = 0; c < C; c++) {
+      qSum += targets[o + c]!;
+      ce -= targets[o + c]! * (logits[o + c]! - logZ);
+    }
+    total += weights[i]! * ce;
+    const scale = weights[i]! / B;
+    for (let c = 0; c < C; c++) grad[o + c] = scale * (Math.exp(logits[o + c]! - logZ) * qSum - targets[o + c]!);
+  }
+  return { loss: total / B, grad };
+}
+
+/** tf.dropout's multiplier (kept entries 1 / keep, dropped 0), the same draws for the same seed. */
+function dropoutMultiplier(shape: [number, number], rate: number, seed: number): tf.Tensor2D {
+  const keep = 1 - rate;
+  return tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keep)), keep);
+}
+
+/**
  * Per-batch augmentation in feature space, each with its own generator so that
  * switching one on never changes the other random draws of a trial.
  */
@@ -182,6 +215,74 @@ export class HeadModel {
     return a;
   }
 
+  /**
+   * Training forward and backward pass of the tfjs layers, written out instead of
+   * recorded on tfjs's tape: the same maths as `forward` (and `firstLayer`) under
+   * tf.grad, with the same dropout masks (tf.dropout's multiplier, same seeds), but
+   * each layer's kernel gradient is `transpose(input) · dz`. On the wasm backend a
+   * matMul with a transposed operand (what the tape's MatMul gradient asks for) runs
+   * a naive loop about 6–15× slower than XNNPACK's plain matMul, and was most of a
+   * dense step's time. The loss and its gradient on the B × C logits: plain (smoothed,
+   * weighted) cross-entropy in closed form on the host, one read-back instead of a
+   * dozen tiny kernels; focal loss on tfjs's tape (`lossOf`).
+   *
+   * `input` is the dense rows (dense mode) or the bag outputs before activation
+   * (sparse mode). Returns the loss, the gradients in `variables()` order and, when
+   * asked, the gradient with respect to `input`. Call inside tf.tidy.
+   */
+  private lossAndGrads(input: tf.Tensor2D, targets: Float32Array, weights: Float32Array, loss: LossConfig, B: number, dropout: number, seed: number, inputGrad: boolean): { value: tf.Scalar; grads: tf.Tensor[]; dInput?: tf.Tensor2D } {
+    const stack = this.dense ? [this.input0!, ...this.layers] : this.layers;
+    // per layer: its input (after dropout), the dropout multiplier, and the ReLU output whose sign gates the gradient
+    const ins: tf.Tensor2D[] = [];
+    const masks: Array<tf.Tensor2D | null> = [];
+    const gates: Array<tf.Tensor2D | null> = [];
+    let cur = input;
+    let gate: tf.Tensor2D | null = null;
+    if (!this.dense && stack.length > 0) {
+      cur = tf.relu(input);
+      gate = cur;
+    }
+    stack.forEach((l, j) => {
+      // forward(): dropout before each upper layer (seed + its index); firstLayer(): on the input only without upper layers (seed + 97)
+      const upper = this.dense ? j - 1 : j;
+      const drops = dropout > 0 && (upper >= 0 || this.layers.length === 0);
+      const mask = drops ? dropoutMultiplier(cur.shape, dropout, upper >= 0 ? seed + upper : seed + 97) : null;
+      const x: tf.Tensor2D = mask ? tf.mul(cur, mask) : cur;
+      ins.push(x);
+      masks.push(mask);
+      gates.push(gate);
+      const last = j === stack.length - 1;
+      cur = tf.fused.matMul({ a: x, b: l.kernel, bias: l.bias, activation: last ? 'linear' : 'relu' }) as tf.Tensor2D;
+      gate = last ? null : cur;
+    });
+    const C = this.spec.numClasses;
+    let value: tf.Scalar;
+    let dz: tf.Tensor2D;
+    if (loss.focalGamma > 0) {
+      const q = tf.tensor2d(targets, [B, C]);
+      const sw = tf.tensor1d(weights);
+      const r = tf.valueAndGrad((logits: tf.Tensor) => lossOf(logits as tf.Tensor2D, q, sw, loss, B))(cur);
+      value = r.value as tf.Scalar;
+      dz = r.grad as tf.Tensor2D;
+    } else {
+      const ce = crossEntropyGrad(cur.dataSync() as Float32Array, targets, weights, B, C);
+      value = tf.scalar(ce.loss);
+      dz = tf.tensor2d(ce.grad, [B, C]);
+    }
+    const grads: tf.Tensor[] = new Array<tf.Tensor>(2 * stack.length);
+    for (let j = stack.length - 1; j >= 0; j--) {
+      const l = stack[j]!;
+      grads[2 * j] = tf.matMul(tf.transpose(ins[j]!), dz);
+      grads[2 * j + 1] = tf.sum(dz, 0);
+      if (j === 0 && !inputGrad) break;
+      let dx: tf.Tensor2D = tf.matMul(dz, tf.transpose(l.kernel));
+      if (masks[j]) dx = tf.mul(dx, masks[j]!);
+      if (gates[j]) dx = tf.mul(dx, tf.step(gates[j]!));
+      dz = dx;
+    }
+    return { value, grads, ...(inputGrad ? { dInput: dz } : {}) };
+  }
+
   configureTraining(opt: OptimizerConfig): void {
     this.rowOpt = new RowOptimizer(opt, this.table.length);
     this.denseOpt?.dispose();
@@ -212,16 +313,9 @@ export class HeadModel {
     const denseOpt = this.denseOpt;
     const step = this.step;
     const [lossT, dhT] = tf.tidy(() => {
-      const hT = tf.tensor2d(h, [B, w]);
-      const q = tf.tensor2d(targets, [B, C]);
-      const sw = tf.tensor1d(weights);
-      const f = (hIn: tf.Tensor, ...vs: tf.Tensor[]) => {
-        void vs; // the variables are read through this.layers; listing them makes tf return their gradients
-        return lossOf(this.forward(hIn as tf.Tensor2D, true, dropout, seed), q, sw, loss, B);
-      };
-      const { value, grads } = tf.valueAndGrads(f)([hT, ...vars]);
-      denseOpt.apply(vars, grads.slice(1), lr, step);
-      return [value, grads[0]!] as const;
+      const { value, grads, dInput } = this.lossAndGrads(tf.tensor2d(h, [B, w]), targets, weights, loss, B, dropout, seed, true);
+      denseOpt.apply(vars, grads, lr, step);
+      return [value, dInput!] as const;
     });
     const dhMixed = dhT.dataSync() as Float32Array;
     const lossValue = lossT.dataSync()[0]!;
@@ -243,14 +337,7 @@ export class HeadModel {
     const denseOpt = this.denseOpt!;
     const step = this.step;
     const lossT = tf.tidy(() => {
-      const xT = tf.tensor2d(xs, [B, this.spec.inputDim]);
-      const q = tf.tensor2d(targets, [B, C]);
-      const sw = tf.tensor1d(weights);
-      const f = (...vs: tf.Tensor[]) => {
-        void vs;
-        return lossOf(this.forward(this.firstLayer(xT, true, dropout, seed), true, dropout, seed), q, sw, loss, B);
-      };
-      const { value, grads } = tf.valueAndGrads(f)(vars);
+      const { value, grads } = this.lossAndGrads(tf.tensor2d(xs, [B, this.spec.inputDim]), targets, weights, loss, B, dropout, seed, false);
       denseOpt.apply(vars, grads, lr, step);
       return value;
     });
