@@ -10,7 +10,8 @@
  *   node dist/bench/multi-fidelity.js --list
  *
  * Flags: --curves a,b  --samplers random,tpe (default: random, and tpe when the
- * registry has it)  --schedulers NAME,...  --seeds N  --seed-start S  --workers N
+ * registry has it)  --schedulers NAME,... (the variants `bohb` and `bohb-extrapolated` fix
+ * their sampler: bohb + hyperband, run once whatever --samplers says)  --seeds N  --seed-start S  --workers N
  * --budget EPOCHS  --anchors FILE  --json FILE (every run)  --list
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ import { BUDGET_EPOCHS, CURVE_FAMILIES, OPTIMUM, runCurveStudy, type CurveFamily
 /** A scheduler as the benchmark runs it, and the Optuna pruner it corresponds to (if any). */
 interface Variant {
   name: string;
+  /** A variant that fixes its sampler (bohb) runs once with it, whatever --samplers says. */
+  sampler?: string;
   scheduler: string;
   options: Record<string, unknown>;
   optuna?: string;
@@ -48,6 +51,9 @@ export const VARIANTS: Variant[] = [
   { name: 'asha-extrapolated', scheduler: 'asha', options: { ...EXTRAPOLATED }, note: CURVE_NOTE },
   { name: 'hyperband-extrapolated', scheduler: 'hyperband', options: { ...EXTRAPOLATED }, note: CURVE_NOTE },
   { name: 'median-extrapolated', scheduler: 'median', options: { ...EXTRAPOLATED }, note: CURVE_NOTE },
+  // BOHB: the sampler's TPE model is fitted per epoch; Optuna's nearest is TPE + HyperbandPruner
+  { name: 'bohb', sampler: 'bohb', scheduler: 'hyperband', options: {}, optuna: 'hyperband', note: 'sampler bohb + hyperband (min 1, eta 3)' },
+  { name: 'bohb-extrapolated', sampler: 'bohb', scheduler: 'hyperband', options: { ...EXTRAPOLATED }, note: `sampler bohb + hyperband; ${CURVE_NOTE}` },
 ];
 
 interface Args {
@@ -154,7 +160,7 @@ const f4 = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.list) {
-    for (const v of VARIANTS) console.log(`${v.name.padEnd(34)} ${v.scheduler} ${JSON.stringify(v.options)}  ${v.note}`);
+    for (const v of VARIANTS) console.log(`${v.name.padEnd(34)} ${v.sampler ? `${v.sampler} + ` : ''}${v.scheduler} ${JSON.stringify(v.options)}  ${v.note}`);
     return;
   }
   const anchorFile = findAnchors(args.anchors);
@@ -168,45 +174,57 @@ async function main(): Promise<void> {
     console.log(`\n## ${curve} (optimum ${OPTIMUM[curve].trueAcc.toFixed(4)})\n`);
     console.log('| sampler | scheduler | true acc(81) of best, median [Q1, Q3] | Optuna same pruner | Δ vs Optuna | trials | complete | epochs |');
     console.log('|---|---|---|---|---|---|---|---|');
+    // each sampler with each variant; a variant that fixes its sampler (bohb) once
+    const pairs: Array<{ samplerName: string; v: Variant }> = [];
     for (const samplerName of args.samplers) {
       for (const vname of args.schedulers) {
         const v = VARIANTS.find((x) => x.name === vname)!;
-        const mine: RunResult[] = [];
-        for (let seed = args.seedStart; seed < args.seedStart + args.seeds; seed++) {
-          const s0 = performance.now();
-          const r = await runCurveStudy({
-            family: curve,
-            seed,
-            sampler: (SAMPLERS as Record<string, SamplerFactory>)[samplerName]!.create({}),
-            scheduler: (SCHEDULERS as Record<string, SchedulerFactory>)[v.scheduler]!.create(v.options),
-            workers: args.workers,
-            budget: args.budget,
-          });
-          mine.push({
-            curve,
-            sampler: samplerName,
-            variant: v.name,
-            seed,
-            bestTrue: r.bestTrue ?? null,
-            bestObserved: r.best?.metrics?.value ?? null,
-            trials: r.trials.length,
-            complete: r.trials.filter((t) => t.state === 'complete').length,
-            epochs: r.epochs,
-            wallMs: performance.now() - s0,
-          });
-        }
-        runs.push(...mine);
-        const vals = mine.map((m) => m.bestTrue ?? Number.NaN).filter((x) => !Number.isNaN(x));
-        const med = percentile(vals, 50);
-        const anchor = v.optuna ? anchors.find((a) => a['curve'] === curve && a['sampler'] === samplerName && a['pruner'] === v.optuna) : undefined;
-        const theirs = anchor ? Number(anchor['best_true_median']) : undefined;
-        const cell = `${f4(med)} [${f4(percentile(vals, 25))}, ${f4(percentile(vals, 75))}]${vals.length < mine.length ? ` (${mine.length - vals.length} seeds without a complete trial)` : ''}`;
-        const delta = theirs === undefined ? '—' : `${med - theirs >= 0 ? '+' : ''}${(med - theirs).toFixed(4)}`;
-        const epochs = mine.map((m) => m.epochs);
-        console.log(
-          `| ${samplerName} | ${v.name} | ${cell} | ${theirs === undefined ? '—' : `${f4(theirs)} (${v.optuna})`} | ${delta} | ${percentile(mine.map((m) => m.trials), 50)} | ${percentile(mine.map((m) => m.complete), 50)} | ${Math.min(...epochs)}-${Math.max(...epochs)} |`,
-        );
+        if (!v.sampler) pairs.push({ samplerName, v });
       }
+    }
+    for (const vname of args.schedulers) {
+      const v = VARIANTS.find((x) => x.name === vname)!;
+      // skipped when --samplers already runs the same sampler with the same scheduler and options
+      const same = (p: { samplerName: string; v: Variant }) => p.samplerName === v.sampler && p.v.scheduler === v.scheduler && JSON.stringify(p.v.options) === JSON.stringify(v.options);
+      if (v.sampler && v.sampler in SAMPLERS && !pairs.some(same)) pairs.push({ samplerName: v.sampler, v });
+    }
+    for (const { samplerName, v } of pairs) {
+      const mine: RunResult[] = [];
+      for (let seed = args.seedStart; seed < args.seedStart + args.seeds; seed++) {
+        const s0 = performance.now();
+        const r = await runCurveStudy({
+          family: curve,
+          seed,
+          sampler: (SAMPLERS as Record<string, SamplerFactory>)[samplerName]!.create({}),
+          scheduler: (SCHEDULERS as Record<string, SchedulerFactory>)[v.scheduler]!.create(v.options),
+          workers: args.workers,
+          budget: args.budget,
+        });
+        mine.push({
+          curve,
+          sampler: samplerName,
+          variant: v.name,
+          seed,
+          bestTrue: r.bestTrue ?? null,
+          bestObserved: r.best?.metrics?.value ?? null,
+          trials: r.trials.length,
+          complete: r.trials.filter((t) => t.state === 'complete').length,
+          epochs: r.epochs,
+          wallMs: performance.now() - s0,
+        });
+      }
+      runs.push(...mine);
+      const vals = mine.map((m) => m.bestTrue ?? Number.NaN).filter((x) => !Number.isNaN(x));
+      const med = percentile(vals, 50);
+      const anchorSampler = samplerName === 'bohb' ? 'tpe' : samplerName;
+      const anchor = v.optuna ? anchors.find((a) => a['curve'] === curve && a['sampler'] === anchorSampler && a['pruner'] === v.optuna) : undefined;
+      const theirs = anchor ? Number(anchor['best_true_median']) : undefined;
+      const cell = `${f4(med)} [${f4(percentile(vals, 25))}, ${f4(percentile(vals, 75))}]${vals.length < mine.length ? ` (${mine.length - vals.length} seeds without a complete trial)` : ''}`;
+      const delta = theirs === undefined ? '—' : `${med - theirs >= 0 ? '+' : ''}${(med - theirs).toFixed(4)}`;
+      const epochs = mine.map((m) => m.epochs);
+      console.log(
+        `| ${samplerName} | ${v.sampler ? `${v.name} (${v.scheduler}${v.options['rank-by'] ? `, rank-by ${String(v.options['rank-by'])}` : ''})` : v.name} | ${cell} | ${theirs === undefined ? '—' : `${f4(theirs)} (${anchorSampler === samplerName ? '' : `${anchorSampler} + `}${v.optuna})`} | ${delta} | ${percentile(mine.map((m) => m.trials), 50)} | ${percentile(mine.map((m) => m.complete), 50)} | ${Math.min(...epochs)}-${Math.max(...epochs)} |`,
+      );
     }
   }
   console.log('\n## Targets (issue 3)\n');
@@ -217,9 +235,9 @@ async function main(): Promise<void> {
   for (const t of targets) {
     if (!args.curves.includes(t.curve)) continue;
     let best: { name: string; med: number } | undefined;
-    for (const samplerName of args.samplers) {
+    for (const samplerName of [...args.samplers, ...new Set(VARIANTS.flatMap((v) => (v.sampler ? [v.sampler] : [])))]) {
       for (const v of VARIANTS) {
-        if (v.scheduler === 'fifo') continue;
+        if (v.scheduler === 'fifo' || (v.sampler !== undefined && v.sampler !== samplerName)) continue;
         const vals = runs.filter((r) => r.curve === t.curve && r.sampler === samplerName && r.variant === v.name && r.bestTrue !== null).map((r) => r.bestTrue!);
         if (vals.length === 0) continue;
         const med = percentile(vals, 50);

@@ -30,6 +30,12 @@ export interface Sampler {
 export interface SamplerFactory {
   description: string;
   create(options: Record<string, unknown>): Sampler;
+  /**
+   * A note when the sampler is paired with a scheduler it is not meant for (for instance
+   * bohb with anything but hyperband), or undefined when the pairing is fine. Library code returns it;
+   * whoever sets up the sweep decides whether to print it.
+   */
+  schedulerAdvice?(scheduler: string): string | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SamplerFactory } from './base.js';
+import { bohbSampler } from './bohb/index.js';
 import { gpSampler } from './gp/index.js';
 import { gridSampler } from './grid.js';
 import { randomSampler } from './random.js';
@@ -12,6 +13,7 @@ export const SAMPLERS = {
   sobol: sobolSampler,
   tpe: tpeSampler,
   gp: gpSampler,
+  bohb: bohbSampler,
 } as const satisfies Record<string, SamplerFactory>;
 
 export type SamplerName = keyof typeof SAMPLERS;

@@ -43,7 +43,21 @@ export class TpeSampler implements Sampler {
   sample(ctx: SamplerContext): Params {
     const o = this.options;
     const history = collectHistory(ctx.trials, ctx.direction, o.constantLiar);
-    if (history.finished < o.nStartupTrials) return o.startup === 'sobol' ? this.sobol.sample(ctx) : this.random.sample(ctx);
+    if (history.finished < o.nStartupTrials) return this.startupSample(ctx);
+    return this.sampleFrom(ctx, history);
+  }
+
+  /** What the sampler proposes before the model is used (`startup`: random or Sobol points). */
+  startupSample(ctx: SamplerContext): Params {
+    return this.options.startup === 'sobol' ? this.sobol.sample(ctx) : this.random.sample(ctx);
+  }
+
+  /**
+   * The model step on a history the caller prepared, whatever its size: `bohb` passes the trials
+   * as they stood at one epoch (their values there, pruned trials included). The history's
+   * trials must be trials of `ctx` (their params are what the estimators are fitted to).
+   */
+  sampleFrom(ctx: SamplerContext, history: History): Params {
     const codes = history.trials.map((t) => this.encodings.get(ctx.space, t));
     const branching = branchingKeys(ctx.space);
     return sampleAllowed(ctx.space, () => this.sampleTree(ctx, history, codes, branching));
