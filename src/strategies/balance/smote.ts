@@ -46,6 +46,17 @@ function rowNorm(x: SparseRows, r: number): number {
  * member, through an inverted index over the members' features.
  */
 export function sameClassNeighbours(x: SparseRows, members: readonly number[], k: number): Int32Array[] {
+  const find = neighbourFinder(x, members, k);
+  return members.map((_, pos) => find(pos));
+}
+
+/**
+ * The neighbour search of one class, for the members asked for only (SMOTE starts from at
+ * most `need` of them). Cost per member: the postings of its features, then a top-k pass over
+ * the members it shares a feature with (not a sort of the whole class: SST-2's larger class has
+ * 30k members). Members sharing no feature have cosine 0 and come after, lowest index first.
+ */
+function neighbourFinder(x: SparseRows, members: readonly number[], k: number): (pos: number) => Int32Array {
   const m = members.length;
   const norms = members.map((r) => rowNorm(x, r) || 1);
   // feature -> [(member position, value)]
@@ -60,21 +71,49 @@ export function sameClassNeighbours(x: SparseRows, members: readonly number[], k
     }
   });
   const dot = new Float64Array(m);
-  const kk = Math.min(k, m - 1);
-  return members.map((r, pos) => {
-    dot.fill(0);
+  const seen = new Uint8Array(m);
+  const touched: number[] = [];
+  const kk = Math.max(0, Math.min(k, m - 1));
+  return (pos) => {
+    const r = members[pos]!;
     for (let j = x.indptr[r]!; j < x.indptr[r + 1]!; j++) {
       const v = x.values[j]!;
       if (v === 0) continue;
       const list = postings.get(x.indices[j]!)!;
-      for (let t = 0; t < list.length; t += 2) dot[list[t]!]! += v * list[t + 1]!;
+      for (let t = 0; t < list.length; t += 2) {
+        const q = list[t]!;
+        if (!seen[q]) {
+          seen[q] = 1;
+          touched.push(q);
+        }
+        dot[q]! += v * list[t + 1]!;
+      }
     }
-    const order: number[] = [];
-    for (let q = 0; q < m; q++) if (q !== pos) order.push(q);
     const sim = (q: number) => dot[q]! / (norms[pos]! * norms[q]!);
-    order.sort((a, b) => sim(b) - sim(a) || a - b);
-    return Int32Array.from(order.slice(0, kk), (q) => members[q]!);
-  });
+    // before: every other member sorted by (sim desc, index asc); the same order, top k only
+    const before = (a: number, b: number) => sim(a) > sim(b) || (sim(a) === sim(b) && a < b);
+    const best: number[] = [];
+    const offer = (q: number) => {
+      if (q === pos || kk === 0) return;
+      if (best.length === kk && !before(q, best[kk - 1]!)) return;
+      let i = best.length < kk ? best.length : kk - 1;
+      best[i] = q;
+      while (i > 0 && before(best[i]!, best[i - 1]!)) {
+        [best[i], best[i - 1]] = [best[i - 1]!, best[i]!];
+        i--;
+      }
+    };
+    for (const q of touched) offer(q);
+    // members with no shared feature have cosine 0: they count only while there is room, or
+    // when the last kept one is not above 0 (then they tie or win, lowest index first)
+    if (best.length < kk || (kk > 0 && sim(best[kk - 1]!) <= 0)) for (let q = 0; q < m; q++) if (!seen[q]) offer(q);
+    for (const q of touched) {
+      dot[q] = 0;
+      seen[q] = 0;
+    }
+    touched.length = 0;
+    return Int32Array.from(best, (q) => members[q]!);
+  };
 }
 
 /** Synthetic rows that bring every smaller class up to its SMOTE target. */
@@ -96,12 +135,19 @@ export function smote(x: SparseRows, y: Int32Array, numClasses: number, o: Smote
     if (need <= 0) return;
     added[c] = need;
     if (members.length === 1) single.push(c);
-    const neighbours = members.length > 1 ? sameClassNeighbours(x, members, o.k) : [Int32Array.of(members[0]!)];
+    // neighbours of the members that start a synthetic row only (memoised)
+    const find = members.length > 1 ? neighbourFinder(x, members, o.k) : () => Int32Array.of(members[0]!);
+    const cache = new Map<number, Int32Array>();
+    const neighboursOf = (pos: number) => {
+      let nb = cache.get(pos);
+      if (!nb) cache.set(pos, (nb = find(pos)));
+      return nb;
+    };
     // every member serves as a starting point in turn (shuffled order), neighbours and gaps at random
     const order = rng.shuffle(members.map((_, i) => i));
     for (let t = 0; t < need; t++) {
       const pos = order[t % order.length]!;
-      const nb = neighbours[pos]!;
+      const nb = neighboursOf(pos);
       from.push(members[pos]!);
       to.push(nb[rng.int(0, nb.length - 1)]!);
       gaps.push(members.length > 1 ? rng.next() : 0);

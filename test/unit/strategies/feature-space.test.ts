@@ -173,6 +173,43 @@ describe('SMOTE', () => {
     );
   });
 
+  it('neighbours equal a brute-force ranking (cosine desc, index asc), rows sharing no feature and negative values included', () => {
+    const rng = new Rng(31);
+    for (let round = 0; round < 20; round++) {
+      const rows: Array<Record<number, number>> = [];
+      const n = 5 + rng.int(0, 25);
+      for (let r = 0; r < n; r++) {
+        const row: Record<number, number> = {};
+        // few features out of many: plenty of pairs share nothing (cosine 0)
+        for (let f = 0; f < 1 + rng.int(0, 3); f++) row[rng.int(0, 29)] = round % 3 === 0 ? rng.next() * 2 - 1 : 0.1 + rng.next();
+        rows.push(row);
+      }
+      const x = sparse(rows, 30);
+      const members = Array.from({ length: n }, (_, i) => i).filter(() => rng.next() < 0.8);
+      if (members.length < 2) continue;
+      for (const k of [1, 3, 5, 50]) {
+        const got = sameClassNeighbours(x, members, k).map((a) => Array.from(a));
+        const want = members.map((r, pos) => {
+          const others = members.map((q, p) => ({ q, p, sim: cosine(dense(x, r), dense(x, q)) })).filter((o) => o.p !== pos);
+          // rows of norm 0 have cosine 0 with everything
+          for (const o of others) if (!Number.isFinite(o.sim)) o.sim = 0;
+          others.sort((a, b) => b.sim - a.sim || a.p - b.p);
+          return others.slice(0, Math.min(k, members.length - 1)).map((o) => o.q);
+        });
+        assert.deepEqual(got.map((g) => g.length), want.map((w) => w.length), `round ${round} k ${k}: counts`);
+        // equal cosines computed two ways may differ in the last bit: compare the similarity sequence, then the rows where it is unambiguous
+        got.forEach((g, pos) => {
+          const sims = (rowsOf: number[]) => rowsOf.map((q) => cosine(dense(x, members[pos]!), dense(x, q)) || 0);
+          assert.equal(new Set(g).size, g.length, 'no neighbour twice');
+          assert.ok(!g.includes(members[pos]!), 'not itself');
+          const a = sims(g);
+          const b = sims(want[pos]!);
+          a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) < 1e-9, `round ${round} k ${k} member ${pos}: ${g} vs ${want[pos]}`));
+        });
+      }
+    }
+  });
+
   it('is deterministic by seed; a single-example class is copied', () => {
     const { x, y } = randomRows([30, 1], new Rng(10));
     const a = smote(x, y, 2, { k: 5, ratio: 1 }, new Rng(11));
