@@ -32,7 +32,8 @@ async function openStudy(dir: string): Promise<LowdbStore> {
 async function report(argv: Record<string, unknown>): Promise<number> {
   const store = await openStudy(argv['study'] as string);
   const dir = (argv['out'] as string | undefined) ?? path.join(argv['reports-dir'] as string, store.meta().name);
-  const r = await writeReport(store.meta(), store.trials(), path.resolve(dir));
+  const r = await writeReport(store.meta(), store.trials(), path.resolve(dir), { studyDir: store.location, studyPath: path.relative(process.cwd(), store.location) || '.' });
+  for (const n of r.notes) err(`note: ${n}`);
   out(`report written: ${path.relative(process.cwd(), r.file)} (${(r.bytes / 1024).toFixed(0)} KiB, ${store.trials().length} trials)`);
   return 0;
 }

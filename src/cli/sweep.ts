@@ -1,16 +1,22 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { runConfirm } from '../ablation/confirm.js';
+import { isHybridTuneError } from '../errors.js';
 import { describeSlots, isGpu } from '../execution/devices.js';
 import { BACKENDS, type BackendKind } from '../execution/registry.js';
 import { writeReport } from '../report/index.js';
+import type { SamplerFactory } from '../samplers/base.js';
 import { SAMPLERS } from '../samplers/registry.js';
 import { SCHEDULERS } from '../schedulers/registry.js';
 import { STALE_POLICIES } from '../study/recovery.js';
 import { runStudy, type EndKind } from '../study/run-study.js';
+import { DEFAULT_CONFIRM_SEEDS } from '../space/types.js';
 import { prepareNewSweep, prepareResume, type PreparedSweep } from '../study/setup.js';
 import { studyStatus } from '../study/status.js';
 import { initBackend } from '../trainer/tf-backend.js';
 import { VERSION } from '../version.js';
+import { printConfirmSummary } from './commands/confirm.js';
+import { progressLine } from './commands/shared.js';
 import { badFlag, durationFlag, err, intFlag, out } from './flags.js';
 import { createProgress } from './progress.js';
 import { printStatus } from './status.js';
@@ -38,8 +44,13 @@ export function sweepOptions<T>(y: Argv<T>) {
     .option('stale-trials', { type: 'string', choices: STALE_POLICIES as string[], describe: 'trials a dead sweep left running: retry (same params and seed) or fail (default retry)' })
     .option('worker-memory', { type: 'number', describe: 'JS heap limit of each worker in MiB; a trial needing more fails' })
     .option('backend', { type: 'string', choices: Object.keys(BACKENDS), describe: 'execution backend (default threads)' })
+    .option('confirm-top', { type: 'number', describe: 'when the search ends, retrain the best K trials on several seeds (as hybridtune confirm) before the report; 0 = off (default: sweep.confirm-top, else 0)' })
+    .option('confirm-seeds', { type: 'number', describe: `seeds per trial for --confirm-top (default: sweep.confirm-seeds, else ${DEFAULT_CONFIRM_SEEDS})` })
     .option('report', { type: 'boolean', default: true, describe: 'write the HTML report at the end (--no-report to skip)' });
 }
+
+/** Ends after which a sweep confirms its top trials: its budget reached, not an interrupt or failures. */
+export const CONFIRM_AFTER: readonly EndKind[] = ['n-trials', 'space-exhausted', 'timeout', 'max-epochs-total'];
 
 /** The exit code for how a sweep ended. */
 export function exitCodeFor(endedBy: EndKind): number {
@@ -58,6 +69,8 @@ export async function sweep(argv: Record<string, unknown>): Promise<number> {
   const kind = argv['backend'] as string | undefined;
   if (kind !== undefined && !(kind in BACKENDS)) throw badFlag('--backend', `unknown execution backend '${kind}'`, `one of ${Object.keys(BACKENDS).join(', ')}`);
   const heapMb = intFlag('worker-memory', argv['worker-memory'], 64);
+  const confirmTop = intFlag('confirm-top', argv['confirm-top'], 0);
+  const confirmSeeds = intFlag('confirm-seeds', argv['confirm-seeds'], 1);
   const overrides = {
     name: argv['name'] as string | undefined,
     nTrials: intFlag('n-trials', argv['n-trials'], 1),
@@ -79,7 +92,7 @@ export async function sweep(argv: Record<string, unknown>): Promise<number> {
     ? await prepareResume(resume, overrides)
     : await prepareNewSweep(spaceFile!, overrides, argv['trials-dir'] as string, tfb.name);
   try {
-    return await runLocked(argv, prepared, tfb, { timeout, heapMb });
+    return await runLocked(argv, prepared, tfb, { timeout, heapMb, confirmTop, confirmSeeds });
   } finally {
     // on every way out, errors included (a successful run released it already)
     prepared.store.releaseLock();
@@ -90,10 +103,13 @@ async function runLocked(
   argv: Record<string, unknown>,
   prepared: PreparedSweep,
   tfb: Awaited<ReturnType<typeof initBackend>>,
-  o: { timeout: number | undefined; heapMb: number | undefined },
+  o: { timeout: number | undefined; heapMb: number | undefined; confirmTop: number | undefined; confirmSeeds: number | undefined },
 ): Promise<number> {
   const { store, config, meta, execution, lock } = prepared;
   const { timeout, heapMb } = o;
+  // the flags over the space file's sweep section (on resume: the stored one)
+  const confirmTop = o.confirmTop ?? config.sweep.confirmTop;
+  const confirmSeeds = o.confirmSeeds ?? config.sweep.confirmSeeds;
   // on record before anything is printed: a run that said it started is in the study's history
   const runs = [...store.meta().runs, { startedAt: new Date().toISOString(), pid: process.pid, resumed: prepared.resumed, ...(timeout !== undefined ? { timeoutSec: timeout } : {}) }];
   await store.saveMeta({ ...store.meta(), runs, endReason: undefined, endedBy: undefined });
@@ -101,9 +117,12 @@ async function runLocked(
   const rel = path.relative(process.cwd(), store.location) || '.';
   out(`hybridtune ${VERSION} · study ${meta.name} · ${prepared.resumed ? 'resumed' : 'new'} · ${store.location}`);
   out(`backend ${tfb.name}${fallbackNote} · ${prepared.workers} worker(s) · sampler ${config.sweep.sampler} · scheduler ${config.sweep.scheduler} · ${config.sweep.nTrials} trials · seed ${meta.seed}`);
-  out(`slots ${describeSlots(execution.devices)} · execution ${execution.backend}${execution.trialTimeoutSec ? ` · trial timeout ${execution.trialTimeoutSec}s` : ''}${execution.maxFailures ? ` · max failures ${execution.maxFailures}` : ''}${execution.maxEpochsTotal ? ` · max epochs ${execution.maxEpochsTotal}` : ''}`);
+  out(`slots ${describeSlots(execution.devices)} · execution ${execution.backend}${execution.trialTimeoutSec ? ` · trial timeout ${execution.trialTimeoutSec}s` : ''}${execution.maxFailures ? ` · max failures ${execution.maxFailures}` : ''}${execution.maxEpochsTotal ? ` · max epochs ${execution.maxEpochsTotal}` : ''}${confirmTop > 0 ? ` · then confirm the top ${confirmTop} on ${confirmSeeds} seeds` : ''}`);
   out(`data ${meta.data.sizes.train} train / ${meta.data.sizes.validation} validation${meta.data.sizes.test ? ` / ${meta.data.sizes.test} test` : ''} · labels ${meta.data.labels.join(', ')} · fingerprint ${meta.data.fingerprint.slice(0, 12)}`);
   if (lock.tookOverFrom) out(`took over the lock of process ${lock.tookOverFrom}, which is no longer running`);
+  // a sampler made for some schedulers says so (bohb with anything but hyperband)
+  const advice = (SAMPLERS as Record<string, SamplerFactory>)[config.sweep.sampler]?.schedulerAdvice?.(config.sweep.scheduler);
+  if (advice) err(`note: ${advice}`);
   if (execution.devices.some((d) => isGpu(d.id)) && tfb.name !== 'tensorflow') {
     err(`note: GPU slots run on '${tfb.name}' here: @tensorflow/tfjs-node-gpu (an optional dependency: CUDA and a network at install) is not loadable`);
   }
@@ -168,18 +187,72 @@ async function runLocked(
   }
   const finalRuns = store.meta().runs.map((r, i, all) => (i === all.length - 1 ? { ...r, endedAt: new Date().toISOString() } : r));
   await store.saveMeta({ ...store.meta(), runs: finalRuns, endReason: result.reason, endedBy: result.endedBy });
+
+  // The noise-aware final pick, when asked for and the search ended by its budget: the same
+  // code as `hybridtune confirm`, before the report so that the report shows it.
+  let confirmFailed: unknown;
+  const onStopConfirm = () => {
+    store.releaseLock();
+    err(`\nconfirmation stopped; the search is saved. Confirm later: hybridtune confirm ${rel} --top ${confirmTop} --seeds ${confirmSeeds}`);
+    process.exit(EXIT_INTERRUPTED);
+  };
+  if (confirmTop > 0 && CONFIRM_AFTER.includes(result.endedBy)) {
+    const complete = store.trials().filter((t) => t.state === 'complete' && t.metrics && Number.isFinite(t.metrics.value)).length;
+    if (complete === 0) {
+      out('');
+      out('confirm  skipped: no complete trial to confirm');
+    } else {
+      // Ctrl-C now stops the confirmation (confirm.json is written only at its end)
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      process.on('SIGINT', onStopConfirm);
+      process.on('SIGTERM', onStopConfirm);
+      const top = Math.min(confirmTop, complete);
+      out('');
+      out(`confirming the top ${top} ${top === 1 ? 'trial' : 'trials'} on ${confirmSeeds} ${confirmSeeds === 1 ? 'seed' : 'seeds'} each (hybridtune confirm; Ctrl-C stops it, the search is saved)`);
+      const cpu = execution.devices.find((d) => d.id === 'cpu');
+      const progress = progressLine('retraining');
+      try {
+        const { report, file } = await runConfirm(store.location, {
+          top: confirmTop,
+          seeds: confirmSeeds,
+          ...(cpu ? { workers: cpu.slots } : {}),
+          onProgress: (d, t) => progress.update(d, t),
+        });
+        progress.end();
+        printConfirmSummary(report, file);
+      } catch (e) {
+        progress.end();
+        confirmFailed = e;
+        err(`confirm failed: ${isHybridTuneError(e) ? e.describe() : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        err(`the search is saved; confirm later: hybridtune confirm ${rel} --top ${confirmTop} --seeds ${confirmSeeds}`);
+      }
+    }
+  } else if (confirmTop > 0) {
+    out('');
+    out(`confirm  skipped: the sweep ended by ${result.endedBy}; confirm later: hybridtune confirm ${rel} --top ${confirmTop} --seeds ${confirmSeeds}`);
+  }
   // a stop-now is meant to be quick: the report can be written later with `hybridtune report`
-  const report = argv['report'] === false || result.endedBy === 'stopped-now' ? undefined : await writeReport(store.meta(), store.trials(), path.resolve(argv['reports-dir'] as string, meta.name));
+  const report =
+    argv['report'] === false || result.endedBy === 'stopped-now'
+      ? undefined
+      : await writeReport(store.meta(), store.trials(), path.resolve(argv['reports-dir'] as string, meta.name), { studyDir: store.location, studyPath: rel });
   await store.close();
   process.off('SIGINT', onSigint);
   process.off('SIGTERM', onSigterm);
+  process.off('SIGINT', onStopConfirm);
+  process.off('SIGTERM', onStopConfirm);
 
   const status = studyStatus(store.meta(), store.trials(), store.location, Date.now(), false);
   out('');
   printStatus(status);
-  if (report) out(`report   ${path.relative(process.cwd(), report.file)}`);
+  if (report) {
+    for (const n of report.notes) err(`note: ${n}`);
+    out(`report   ${path.relative(process.cwd(), report.file)}`);
+  }
   if (status.best) out(`next     hybridtune export ${rel} --out recipe/  ·  hybridtune status ${rel}`);
-  const code = exitCodeFor(result.endedBy);
+  // a confirmation that failed after a good search: 1 (2 for bad input), the search's own code otherwise
+  const code = exitCodeFor(result.endedBy) || (confirmFailed === undefined ? 0 : isHybridTuneError(confirmFailed) && confirmFailed.userError ? 2 : 1);
   if (code === EXIT_MAX_FAILURES) err(`stopped: ${result.reason}`);
   if (result.endedBy !== 'n-trials' && result.endedBy !== 'space-exhausted') out(`resume   hybridtune sweep --resume ${rel}`);
   return code;

@@ -3,7 +3,8 @@
  * stopped, the best trial on top. Thousands of curves are a grey smear, so a
  * big study shows the best complete ones and an even sample of the pruned.
  */
-import type { Direction, Trial, TrialState } from '../study/types.js';
+import { SCHEDULERS } from '../schedulers/registry.js';
+import type { Direction, StudyMeta, Trial, TrialState } from '../study/types.js';
 import { finite, rankTrials } from './trial-utils.js';
 
 /** Up to this many trials with curves, every one is drawn. */
@@ -27,6 +28,8 @@ export interface CurveTrial {
   points: CurvePoint[];
   /** Where a pruned trial stopped: its last reported epoch. */
   stop: CurvePoint | null;
+  /** Rungs the trial passed (it trained on after them): the scheduler's promotions. */
+  promotions: CurvePoint[];
 }
 
 export interface CurvesModel {
@@ -35,13 +38,38 @@ export interface CurvesModel {
   total: { complete: number; pruned: number; other: number };
   shown: { complete: number; pruned: number; other: number };
   capped: boolean;
+  /** The rung epochs of the shown trials (rung-based schedulers), ascending; empty otherwise. */
+  rungs: number[];
 }
+
+/** The epochs at which a trial meets a rung: `Scheduler.rungs` of the study's scheduler. */
+export type RungsOf = (trial: Readonly<Trial>) => number[];
 
 function points(t: Trial): CurvePoint[] {
   return t.intermediate
     .filter((e) => finite(e.epoch) && finite(e.value))
     .map((e) => ({ epoch: e.epoch, value: e.value }))
     .sort((a, b) => a.epoch - b.epoch);
+}
+
+/**
+ * The rungs of the study's scheduler, made again from its name and the stored space file's
+ * `scheduler-options` (a pure function of the trial, so the report can draw what the sweep decided).
+ * Undefined for schedulers without rungs, and when the stored options do not make the scheduler:
+ * then no rungs are drawn.
+ */
+export function schedulerRungs(meta: Pick<StudyMeta, 'scheduler' | 'space'>): RungsOf | undefined {
+  const factory = (SCHEDULERS as Record<string, (typeof SCHEDULERS)[keyof typeof SCHEDULERS]>)[meta.scheduler];
+  if (!factory) return undefined;
+  const sweep = (meta.space as { sweep?: Record<string, unknown> } | undefined)?.sweep;
+  // as the sweep made it: the file's options, whichever scheduler ran
+  const options = (sweep?.['scheduler-options'] as Record<string, unknown> | undefined) ?? {};
+  try {
+    const scheduler = factory.create(options);
+    return scheduler.rungs ? (t) => scheduler.rungs!(t) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `k` items spread evenly over `xs` (first and last included). */
@@ -51,7 +79,7 @@ function evenSample<T>(xs: readonly T[], k: number): T[] {
   return Array.from({ length: k }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (k - 1))]!);
 }
 
-export function buildCurves(trials: readonly Trial[], direction: Direction): CurvesModel {
+export function buildCurves(trials: readonly Trial[], direction: Direction, rungsOf?: RungsOf): CurvesModel {
   const ranked = rankTrials(trials, direction);
   const rankOf = new Map(ranked.map((t, i) => [t.number, i + 1]));
   const bestNumber = ranked[0]?.number ?? null;
@@ -75,8 +103,12 @@ export function buildCurves(trials: readonly Trial[], direction: Direction): Cur
     chosen = [...top, ...pruned].sort((a, b) => a.number - b.number);
   }
 
+  const rungSet = new Set<number>();
   const curveTrials: CurveTrial[] = chosen.map((t) => {
     const ps = points(t);
+    const rungs = new Set(rungsOf ? rungsOf(t) : []);
+    for (const r of rungs) rungSet.add(r);
+    const last = ps.length > 0 ? ps[ps.length - 1]!.epoch : 0;
     return {
       trial: t.number,
       state: t.state,
@@ -84,6 +116,7 @@ export function buildCurves(trials: readonly Trial[], direction: Direction): Cur
       rank: rankOf.get(t.number) ?? null,
       points: ps,
       stop: t.state === 'pruned' ? ps[ps.length - 1]! : null,
+      promotions: ps.filter((p) => rungs.has(p.epoch) && p.epoch < last),
     };
   });
   const shown = {
@@ -91,5 +124,5 @@ export function buildCurves(trials: readonly Trial[], direction: Direction): Cur
     pruned: curveTrials.filter((c) => c.state === 'pruned').length,
     other: curveTrials.filter((c) => c.rank === null && c.state !== 'pruned').length,
   };
-  return { trials: curveTrials, total, shown, capped };
+  return { trials: curveTrials, total, shown, capped, rungs: [...rungSet].sort((a, b) => a - b) };
 }

@@ -4,8 +4,10 @@
  */
 import { accuracyInterval, type ProportionInterval } from '../analysis/interval.js';
 import { mainEffectImportance, strategyImportance, type ImportanceObservation, type ParamImportance } from '../analysis/importance.js';
+import { reproducibility, type Reproducibility } from '../study/status.js';
 import type { Direction, EpochRecord, Params, ParamValue, SplitMetrics, StudyMeta, Trial, TrialState } from '../study/types.js';
-import { buildCurves, type CurvesModel } from './build-curves.js';
+import { buildFollowUps, type FollowUpInput, type FollowUps } from './build-followups.js';
+import { buildCurves, schedulerRungs, type CurvesModel } from './build-curves.js';
 import { buildGap, type GapModel } from './build-gap.js';
 import { buildParallel, type ParallelModel } from './build-parallel.js';
 import { buildHistoryOverTime, buildTimeline, type HistoryTimePoint, type TimelineModel } from './build-timeline.js';
@@ -73,6 +75,8 @@ export interface ReportSummary {
   timeoutSeconds: number | null;
   /** Trials a dead sweep left running that were queued again. */
   requeuedTrials: number;
+  /** What the study's results promise (the same text `hybridtune status` prints). */
+  reproducibility: Reproducibility;
 }
 
 export interface LeaderboardRow {
@@ -173,6 +177,8 @@ export interface ReportModel {
   timeline: TimelineModel;
   gap: GapModel | null;
   notes: NoteGroup[];
+  /** `hybridtune ablate` and `hybridtune confirm`, when they ran (else how to run them). */
+  followUps: FollowUps;
 }
 
 function sortedParams(params: Readonly<Record<string, ParamValue>>): Array<{ key: string; value: ParamValue }> {
@@ -234,7 +240,11 @@ function confusionView(split: 'validation' | 'test', m: SplitMetrics, metaLabels
   };
 }
 
-export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): ReportModel {
+/**
+ * `followUps` carries ablation.json and confirm.json as read from the study
+ * folder (see readFollowUps); without it the page says how to produce them.
+ */
+export function buildReportModel(meta: StudyMeta, trials: readonly Trial[], followUps: FollowUpInput = {}): ReportModel {
   const direction = meta.direction;
   const byNumber = [...trials].sort((a, b) => a.number - b.number);
 
@@ -386,6 +396,7 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
     epochBudget: finite(meta.execution?.maxEpochsTotal) ? meta.execution!.maxEpochsTotal! : null,
     timeoutSeconds: finite(meta.runs[meta.runs.length - 1]?.timeoutSec) ? meta.runs[meta.runs.length - 1]!.timeoutSec! : null,
     requeuedTrials: byNumber.filter((t) => (t.requeued?.length ?? 0) > 0).length,
+    reproducibility: reproducibility(meta, byNumber),
   };
 
   return {
@@ -415,9 +426,10 @@ export function buildReportModel(meta: StudyMeta, trials: readonly Trial[]): Rep
     historyOverTime: buildHistoryOverTime(byNumber, direction, timeline.t0),
     parallel: buildParallel(searched, byNumber, direction, meta.metric, new Map(importance.params.map((p) => [p.key, p.explained]))),
     importance,
-    curves: buildCurves(byNumber, direction),
+    curves: buildCurves(byNumber, direction, schedulerRungs(meta)),
     timeline,
     gap: buildGap(byNumber, direction, meta.metric),
     notes,
+    followUps: buildFollowUps(meta, byNumber, followUps),
   };
 }

@@ -6,6 +6,9 @@ import { COLORS, CONFIG, HALF_WIDTH, HEIGHT, STATE_COLORS } from './chart-theme.
 export const CURVES_LINES_NAME = 'curves_lines';
 export const CURVES_STOPS_NAME = 'curves_pruned_stops';
 export const CURVES_STOPS_CLASS = `${CURVES_STOPS_NAME}_marks`;
+export const CURVES_PROMOTIONS_NAME = 'curves_promotions';
+export const CURVES_PROMOTIONS_CLASS = `${CURVES_PROMOTIONS_NAME}_marks`;
+export const CURVES_RUNGS_NAME = 'curves_rungs';
 
 const KIND_DOMAIN = ['complete', 'pruned', 'other', 'best trial'];
 
@@ -20,6 +23,8 @@ export function curvesSpec(model: ReportModel): TopLevelSpec {
   const stops = shown
     .filter((c) => c.stop)
     .map((c) => ({ trial: c.trial, epoch: c.stop!.epoch, value: c.stop!.value, description: `Trial ${c.trial} pruned after epoch ${c.stop!.epoch} at ${c.stop!.value.toFixed(4)}` }));
+  const promotions = shown.flatMap((c) => c.promotions.map((p) => ({ trial: c.trial, epoch: p.epoch, value: p.value, description: `Trial ${c.trial} passed the rung at epoch ${p.epoch} with ${p.value.toFixed(4)} and trained on` })));
+  const rungs = model.curves.rungs.map((epoch) => ({ epoch, label: `rung ${epoch}` }));
   const present = new Set([...rows.map((r) => r.kind), ...(best ? ['best trial'] : [])]);
   const domain = KIND_DOMAIN.filter((k) => present.has(k));
   const rangeOf: Record<string, string> = { complete: COLORS.trial, pruned: '#c4a36a', other: '#adb5bd', 'best trial': COLORS.best };
@@ -33,6 +38,13 @@ export function curvesSpec(model: ReportModel): TopLevelSpec {
     config: CONFIG,
     layer: [
       {
+        // the scheduler's rungs: where trials were judged
+        name: CURVES_RUNGS_NAME,
+        data: { values: rungs },
+        mark: { type: 'rule', aria: false, strokeDash: [3, 3], color: COLORS.ink, opacity: 0.35 },
+        encoding: { x },
+      },
+      {
         name: CURVES_LINES_NAME,
         data: { values: rows },
         mark: { type: 'line', aria: false, strokeWidth: many ? 1 : 1.5, opacity: many ? 0.45 : 0.7 },
@@ -43,6 +55,12 @@ export function curvesSpec(model: ReportModel): TopLevelSpec {
         data: { values: stops },
         // A thin ✕ drawn as a path: vega's filled 'cross' reads as a blob at this size.
         mark: { type: 'point', shape: 'M-1,-1L1,1M-1,1L1,-1', filled: false, strokeWidth: 1.75, size: many ? 30 : 48, color: STATE_COLORS.pruned, opacity: 1 },
+        encoding: { x, y, description: { field: 'description', type: 'nominal' } },
+      },
+      {
+        name: CURVES_PROMOTIONS_NAME,
+        data: { values: promotions },
+        mark: { type: 'point', shape: 'triangle-up', filled: true, size: many ? 22 : 36, color: STATE_COLORS.complete, opacity: 0.9 },
         encoding: { x, y, description: { field: 'description', type: 'nominal' } },
       },
       {

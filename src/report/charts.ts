@@ -8,6 +8,7 @@ import { Error as VEGA_ERROR, logger, None, parse, View } from 'vega';
 import type { ReportModel } from './build.js';
 import { confusionSpec } from './chart-confusion.js';
 import { curvesSpec, learningCurveSpec } from './chart-curves.js';
+import { ablationSpec, confirmSpec } from './chart-followups.js';
 import { gapSpec } from './chart-gap.js';
 import { historySpec, historyTimeSpec } from './chart-history.js';
 import { importanceSpec, strategyEffectsSpec } from './chart-importance.js';
@@ -17,6 +18,7 @@ import { timelineSpec } from './chart-timeline.js';
 
 export * from './chart-confusion.js';
 export * from './chart-curves.js';
+export * from './chart-followups.js';
 export * from './chart-gap.js';
 export * from './chart-history.js';
 export * from './chart-importance.js';
@@ -64,6 +66,8 @@ export const CHART_IDS = [
   'confusion-validation',
   'confusion-test',
   'val-test',
+  'confirm',
+  'ablation',
 ] as const;
 export type ChartId = (typeof CHART_IDS)[number];
 
@@ -85,6 +89,9 @@ export function chartSpecs(model: ReportModel): Partial<Record<ChartId, TopLevel
     if (c.labels.length > 0) specs[`confusion-${c.split}`] = confusionSpec(c);
   }
   if (model.gap && model.gap.points.length > 0) specs['val-test'] = gapSpec(model);
+  const { confirm, ablation } = model.followUps;
+  if (confirm.rows.length > 0) specs.confirm = confirmSpec(confirm);
+  if ([...ablation.rows, ...(ablation.baseline ? [ablation.baseline] : [])].some((r) => r.change !== null)) specs.ablation = ablationSpec(ablation);
   return specs;
 }
 

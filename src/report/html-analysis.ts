@@ -97,9 +97,14 @@ export function curvesSection(model: ReportModel, charts: Charts): string {
           `${formatInt(Math.min(CURVES_PRUNED_SAMPLE, c.total.pruned))} of ${formatInt(c.total.pruned)} pruned ones, spread evenly over the sweep.`,
       )
     : '';
-  const rungs = /halving|hyperband|asha/i.test(s.scheduler)
-    ? note(`Scheduler <code>${esc(s.scheduler)}</code>: pruned trials stopped at its rungs, visible as the epochs where the ✕ marks line up.`)
-    : '';
+  const promoted = c.trials.reduce((n, t) => n + t.promotions.length, 0);
+  const rungs =
+    c.rungs.length > 0
+      ? note(
+          `Scheduler <code>${esc(s.scheduler)}</code>: dashed lines are its rungs (epoch${c.rungs.length > 1 ? 's' : ''} ${c.rungs.map((r) => esc(r)).join(', ')}). ` +
+            `A ▲ marks a trial that passed a rung and trained on (${formatInt(promoted)} promotion${promoted === 1 ? '' : 's'} shown); a ✕ one that was stopped.`,
+        )
+      : '';
   const best = model.best;
   const body =
     `<div class="grid-2">` +

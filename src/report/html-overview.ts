@@ -96,6 +96,11 @@ export function summarySection(model: ReportModel): string {
         `<span class="muted">It covers the sampling noise of one finite validation set; picking the best of many trials on that same set still flatters it (see the validation-vs-test gap).</span>`,
     ]);
   }
+  const r = s.reproducibility;
+  // the text opens with its level ("bit-for-bit: …", "per trial: …"): that part in bold
+  const colon = r.text.indexOf(':');
+  rows.push(['Reproducibility', colon > 0 ? `<b>${esc(r.text.slice(0, colon))}</b>${esc(r.text.slice(colon))}` : esc(r.text)]);
+  rows.push(['Follow-ups', followUpsLine(model)]);
   rows.push(
     ['Labels', `<div class="chips">${labels || '—'}</div>`],
     ['Data', `${esc(sizes.join(' · '))}`],
@@ -107,6 +112,26 @@ export function summarySection(model: ReportModel): string {
   );
   const details = `<dl class="facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
   return section('summary', 'Summary', `<div class="cards">${cards}</div>${details}`);
+}
+
+/** One line on confirm and ablate: what they found, or that they have not run. */
+function followUpsLine(model: ReportModel): string {
+  const { confirm: c, ablation: a } = model.followUps;
+  const staleMark = (n: number) => (n > 0 ? ' <span class="tag">stale</span>' : '');
+  const confirm =
+    c.state === 'present' && c.winner
+      ? `confirmed winner <a href="#confirmation">trial #${esc(c.winner.trial)}</a> (mean ${formatNumber(c.winner.mean)} over ${formatInt(c.seeds)} ${plural(c.seeds, 'seed')}; ${c.winner.changed ? `differs from the search's best #${esc(c.winner.searchBest)}` : "also the search's best"})${staleMark(c.stale.length)}`
+      : c.state === 'invalid'
+        ? `<a href="#confirmation">${esc(c.file)} could not be read</a>`
+        : `not confirmed on several seeds (<code>${esc(c.command)}</code>)`;
+  const matter = a.rows.filter((r) => r.verdict === 'helps' || r.verdict === 'hurts').length;
+  const ablation =
+    a.state === 'present'
+      ? `<a href="#ablation">ablation</a> of trial #${esc(a.trial)}: ${formatInt(matter)} of ${formatInt(a.rows.length)} ${plural(a.rows.length, 'strategy', 'strategies')} ${matter === 1 ? 'matters' : 'matter'}${staleMark(a.stale.length)}`
+      : a.state === 'invalid'
+        ? `<a href="#ablation">${esc(a.file)} could not be read</a>`
+        : `no ablation (<code>${esc(a.command)}</code>)`;
+  return `${confirm} · ${ablation}`;
 }
 
 const LEADERBOARD_COLUMNS: Array<{ title: string; type: 'num' | 'text'; cls?: string }> = [
@@ -272,9 +297,15 @@ export function bestRecipeSection(model: ReportModel): string {
           .join('')}</table></div>`,
     )
     .join('');
+  // the best single run is not always the winner a confirmation picked
+  const c = model.followUps.confirm;
+  const confirmedElse =
+    c.state === 'present' && c.winner && c.winner.trial !== b.trial && c.stale.length === 0
+      ? `<div class="warn">Re-run on ${formatInt(c.seeds)} ${plural(c.seeds, 'seed')}, trial <b>#${esc(c.winner.trial)}</b> has the best mean: it is the <a href="#confirmation">confirmed winner</a>, the one <code>export</code> and <code>ablate</code> take. This card shows the best single run of the sweep.</div>`
+      : '';
   const body =
     `<div class="recipe-head"><div class="recipe-title">Trial <b>#${esc(b.trial)}</b></div><div class="stats">${statHtml}</div></div>` +
-    `<div class="meta-line">${metaHtml}</div>${notes}` +
+    `<div class="meta-line">${metaHtml}</div>${notes}${confirmedElse}` +
     `<div class="recipe-grid"><div class="pgroups">${groupHtml || emptyNote('This recipe has no settings.')}</div>` +
     `<div class="yaml"><div class="yaml-title">recipe.yaml</div><pre><code>${esc(recipeYaml(model))}</code></pre></div></div>`;
   return section('best-recipe', 'Best recipe', body, `Every setting of the winning trial, sorted by key, and the same as YAML.`);

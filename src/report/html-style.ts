@@ -114,6 +114,19 @@ td.gap{font-weight:600}.gap-ok{color:var(--ok)}.gap-warn{color:#b36b00}.gap-bad{
 .ci-how{border-bottom:1px dotted currentColor;cursor:help}
 .chip-k2{color:var(--muted);margin-left:4px}
 .tag{font-size:11.5px;background:#f1f3f5;border:1px solid var(--line);border-radius:4px;padding:0 5px;color:var(--muted)}
+pre.cmd{margin:6px 0 8px;padding:8px 12px;background:#f8f9fa;border:1px solid var(--line);border-radius:8px;overflow:auto}
+.warn.stale,.warn.invalid{border-color:#ffc078;background:#fff4e6}
+.confirm-winner{margin:0 0 14px;padding:10px 14px;border:1px solid #ffd8a8;background:#fff7f0;border-radius:10px;font-size:13.5px}
+.cw-title{font-size:15px;margin-bottom:2px}.cw-title b{color:var(--best)}
+.confirm-table th,.confirm-table td,.ablation-table th,.ablation-table td{padding:6px 9px}
+.confirm-table tr.is-best td{background:#fff7f0}
+.ablation-table tbody th{font-weight:500;text-align:left;overflow-wrap:anywhere}
+.ablation-table tr.is-full td,.ablation-table tr.is-full th{background:#f8f9fa}
+.ablation-table tr.is-baseline td,.ablation-table tr.is-baseline th{border-top:2px solid var(--line)}
+.ablation-table td.verdict{white-space:nowrap}
+.confirm-table td.num,.ablation-table td.num{white-space:nowrap}
+#chart-confirm,#chart-ablation{margin-top:12px}
+.v-helps td.verdict{color:var(--ok);font-weight:600}.v-hurts td.verdict{color:var(--bad);font-weight:600}.v-not-distinguishable td.verdict{color:var(--muted)}
 footer{max-width:1320px;margin:0 auto;padding:0 24px 32px;color:var(--muted);font-size:12px}
 @media (max-width:1340px){.top-inner{flex-wrap:nowrap;gap:16px}.brand,.study{white-space:nowrap}.brand{flex-shrink:0}.study{flex-shrink:0;overflow:hidden;text-overflow:ellipsis;max-width:30vw}nav{flex-wrap:nowrap;overflow-x:auto;scrollbar-width:thin;min-width:0}}
 @media (max-width:1100px){.split-grid{grid-template-columns:1fr}.grid-2,.gap-grid{grid-template-columns:1fr}}

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { ReportModel } from './build.js';
 import type { ChartId } from './charts.js';
+import { ablationSection, confirmSection } from './html-followups.js';
 import { curvesSection, historySection, importanceSection, parallelSection, timelineSection } from './html-analysis.js';
 import { bestRecipeSection, leaderboardSection, summarySection } from './html-overview.js';
 import { esc } from './html-parts.js';
@@ -25,6 +26,8 @@ const SECTIONS = [
   ['history', 'History'],
   ['leaderboard', 'Leaderboard'],
   ['best-recipe', 'Best recipe'],
+  ['confirmation', 'Confirmation'],
+  ['ablation', 'Ablation'],
   ['importance', 'Importance'],
   ['parallel', 'Parallel'],
   ['learning-curves', 'Curves'],
@@ -77,6 +80,8 @@ export function renderReportHtml(model: ReportModel, charts: Readonly<Partial<Re
     historySection(model, charts),
     leaderboardSection(model),
     bestRecipeSection(model),
+    confirmSection(model, charts),
+    ablationSection(model, charts),
     importanceSection(model, charts),
     parallelSection(model, charts),
     curvesSection(model, charts),

@@ -15,8 +15,12 @@ import { othersAt, readPatience, readRungSettings, trialRungs, type RungSettings
 export class AshaRule implements StoppingRule {
   constructor(private readonly s: RungSettings) {}
 
+  rungs(trial: Readonly<Trial>): number[] {
+    return trialRungs(trial, this.s, 0);
+  }
+
   decides(trial: Readonly<Trial>, epoch: number): boolean {
-    return trialRungs(trial, this.s, 0).includes(epoch);
+    return this.rungs(trial).includes(epoch);
   }
 
   verdict(trial: Readonly<Trial>, epoch: number, trials: readonly Trial[], direction: Direction): Verdict {

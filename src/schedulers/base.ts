@@ -19,6 +19,11 @@ export interface SchedulerContext {
 export interface Scheduler {
   readonly name: string;
   onEpoch(ctx: SchedulerContext): Decision;
+  /**
+   * The epochs at which this trial meets a rung (rung-based schedulers; empty for the others).
+   * A function of the trial alone, so the report can mark rungs and promotions afterwards.
+   */
+  rungs?(trial: Readonly<Trial>): number[];
 }
 
 export interface SchedulerFactory {

@@ -63,6 +63,10 @@ export class HyperbandRule implements StoppingRule {
     return new SuccessiveHalvingRule({ ...this.s, minEarlyStoppingRate: b }, (t) => this.bracket(t) === b);
   }
 
+  rungs(trial: Readonly<Trial>): number[] {
+    return this.rule(trial).rungs(trial);
+  }
+
   decides(trial: Readonly<Trial>, epoch: number): boolean {
     return this.rule(trial).decides(trial, epoch);
   }

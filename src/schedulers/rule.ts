@@ -13,6 +13,8 @@ export interface StoppingRule {
   decides(trial: Readonly<Trial>, epoch: number): boolean;
   /** Whether the trial is above or below the cut at `epoch`, a decision point it has reached. */
   verdict(trial: Readonly<Trial>, epoch: number, trials: readonly Trial[], direction: Direction): Verdict;
+  /** The trial's rungs, for rules that judge at rungs (not every epoch). */
+  rungs?(trial: Readonly<Trial>): number[];
 }
 
 /**
@@ -28,6 +30,10 @@ export class RuleScheduler implements Scheduler {
     private readonly rule: StoppingRule,
     private readonly patience = 1,
   ) {}
+
+  rungs(trial: Readonly<Trial>): number[] {
+    return this.rule.rungs?.(trial) ?? [];
+  }
 
   onEpoch(ctx: SchedulerContext): Decision {
     const { trial, epoch, trials, direction } = ctx;

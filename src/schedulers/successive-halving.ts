@@ -51,8 +51,12 @@ export class SuccessiveHalvingRule implements StoppingRule {
     private readonly peers?: (t: Readonly<Trial>) => boolean,
   ) {}
 
+  rungs(trial: Readonly<Trial>): number[] {
+    return trialRungs(trial, this.s, this.s.minEarlyStoppingRate);
+  }
+
   decides(trial: Readonly<Trial>, epoch: number): boolean {
-    return trialRungs(trial, this.s, this.s.minEarlyStoppingRate).includes(epoch);
+    return this.rungs(trial).includes(epoch);
   }
 
   verdict(trial: Readonly<Trial>, epoch: number, trials: readonly Trial[], direction: Direction): Verdict {

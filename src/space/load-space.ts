@@ -9,7 +9,7 @@ import { SCHEDULERS } from '../schedulers/registry.js';
 import type { Params, ParamValue } from '../study/types.js';
 import type { Distribution } from './distributions.js';
 import { spaceSchema } from './schema.js';
-import type { Condition, ParamSpec, SpaceConfig } from './types.js';
+import { DEFAULT_CONFIRM_SEEDS, type Condition, type ParamSpec, type SpaceConfig } from './types.js';
 
 type PathSeg = string | number;
 
@@ -204,6 +204,8 @@ export function parseSpace(text: string, file: string): SpaceConfig {
       workers: (sweepRaw['workers'] as number | undefined) ?? 0,
       samplerOptions: (sweepRaw['sampler-options'] as Record<string, unknown> | undefined) ?? {},
       schedulerOptions: (sweepRaw['scheduler-options'] as Record<string, unknown> | undefined) ?? {},
+      confirmTop: (sweepRaw['confirm-top'] as number | undefined) ?? 0,
+      confirmSeeds: (sweepRaw['confirm-seeds'] as number | undefined) ?? DEFAULT_CONFIRM_SEEDS,
     },
     space,
     raw,
@@ -214,7 +216,7 @@ function expectedFor(segs: PathSeg[]): string | undefined {
   if (segs[0] === 'search') return 'a fixed value, or one of {float: [low, high]}, {int: [low, high]}, {choices: [...]} with optional log, step, when';
   if (segs[0] === 'task' && segs[1] === 'data') return 'keys train, validation, test, format, pattern, encoding, header, quoting, columns, split, max-train';
   if (segs[0] === 'task') return 'keys data, text, label, metric';
-  if (segs[0] === 'sweep') return 'keys sampler, scheduler, n-trials, workers, sampler-options, scheduler-options';
+  if (segs[0] === 'sweep') return 'keys sampler, scheduler, n-trials, workers, confirm-top, confirm-seeds, sampler-options, scheduler-options';
   return 'top-level keys name, description, seed, task, sweep, search, forbidden';
 }
 

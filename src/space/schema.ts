@@ -81,6 +81,8 @@ export const spaceSchema = {
         scheduler: { type: 'string' },
         'n-trials': { type: 'integer', minimum: 1 },
         workers: { type: 'integer', minimum: 0 },
+        'confirm-top': { type: 'integer', minimum: 0 },
+        'confirm-seeds': { type: 'integer', minimum: 1 },
         'sampler-options': { type: 'object' },
         'scheduler-options': { type: 'object' },
       },

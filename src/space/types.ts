@@ -24,6 +24,9 @@ export interface SearchSpace {
   forbidden: ReadonlyArray<Record<string, readonly ParamValue[]>>;
 }
 
+/** Seeds per trial when a sweep confirms its top trials (the same as `hybridtune confirm --seeds`). */
+export const DEFAULT_CONFIRM_SEEDS = 5;
+
 export interface SweepDefaults {
   sampler: string;
   scheduler: string;
@@ -32,6 +35,10 @@ export interface SweepDefaults {
   workers: number;
   samplerOptions: Record<string, unknown>;
   schedulerOptions: Record<string, unknown>;
+  /** Top trials retrained on several seeds when the search ends (`hybridtune confirm`); 0 = off. */
+  confirmTop: number;
+  /** Seeds per trial for that confirmation. */
+  confirmSeeds: number;
 }
 
 /** A validated space file. */

@@ -5,14 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
-import { CHART_IDS, HISTORY_POINTS_CLASS, PARALLEL_LINES_CLASS, SECTION_IDS, TRIALS_JSON_ID, writeReport } from '../../src/report/index.js';
+import { ABLATION_POINTS_CLASS, buildCurves, CHART_IDS, CONFIRM_MEANS_CLASS, HISTORY_POINTS_CLASS, PARALLEL_LINES_CLASS, SECTION_IDS, TRIALS_JSON_ID, schedulerRungs, writeReport } from '../../src/report/index.js';
+import { ablationJson, confirmJson } from '../unit/report/followups-fixture.js';
 import { makeMeta, syntheticSpace, syntheticTrials, XSS_LABEL, XSS_PARAM } from '../unit/report/fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -32,7 +33,14 @@ describe('report in headless Chromium', () => {
     const dir = await mkdtemp(join(tmpdir(), 'ht-report-e2e-'));
     let browser: Browser | undefined;
     try {
-      const { file } = await writeReport(makeMeta({ nTrials: 24, space: syntheticSpace() }), trials, dir);
+      // the study folder holds what `confirm` and `ablate` wrote: the confirmed winner's ablation
+      const meta = makeMeta({ nTrials: 24, space: syntheticSpace() });
+      const confirm = confirmJson(meta, trials);
+      const ablation = ablationJson(meta, trials, trials.find((t) => t.number === confirm.winner.trial));
+      await writeFile(join(dir, 'confirm.json'), JSON.stringify(confirm));
+      await writeFile(join(dir, 'ablation.json'), JSON.stringify(ablation));
+      const { file, notes } = await writeReport(meta, trials, dir, { studyDir: dir });
+      assert.deepEqual(notes, [], 'both files current');
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -70,7 +78,24 @@ describe('report in headless Chromium', () => {
       const workers = new Set(trials.map((t) => t.worker)).size;
       assert.equal(await page.locator('#chart-timeline g.timeline_bars_marks > path').count(), trials.length, 'one timeline bar per trial');
       assert.ok(workers >= 2, 'the fixture uses a pool');
+      // asha's rungs: a ▲ where a trial passed one and trained on
+      const promotions = buildCurves(trials, 'maximize', schedulerRungs(meta)).trials.reduce((n, t) => n + t.promotions.length, 0);
+      assert.ok(promotions > 0, 'the fixture has promotions');
+      assert.equal(await page.locator('#chart-curves g.curves_promotions_marks > path[aria-roledescription="point"]').count(), promotions, 'one ▲ per promotion');
       assert.equal(await page.locator('#importance .empty').count(), 0, 'importance has data');
+
+      // Confirmation and ablation: the winner, one mark per retrained recipe, a verdict per strategy, no stale note.
+      assert.match((await page.locator('#confirmation .confirm-winner').textContent())!, new RegExp(`Confirmed winner: trial #${confirm.winner.trial}`));
+      assert.equal(await page.locator('#confirmation table.confirm-table tbody tr').count(), confirm.confirmed.length);
+      assert.equal(await page.locator(`#chart-confirm g.${CONFIRM_MEANS_CLASS} > path`).count(), confirm.confirmed.length);
+      assert.equal(await page.locator('#ablation table.ablation-table tbody tr').count(), ablation.rows.length + 2, 'full recipe, each strategy, the default recipe');
+      const withChange = [...ablation.rows, ablation.baseline].filter((r) => r.change !== null).length;
+      assert.equal(await page.locator(`#chart-ablation g.${ABLATION_POINTS_CLASS} > path`).count(), withChange);
+      const verdicts = await page.locator('#ablation td.verdict').allTextContents();
+      assert.ok(verdicts.some((v) => v.startsWith('matters')) && verdicts.includes('not distinguishable from 0'), verdicts.join(' | '));
+      assert.ok((await page.locator('#ablation').textContent())!.includes(XSS_PARAM), 'a strategy value from the data shows as text');
+      assert.equal(await page.locator('.warn.stale, .warn.invalid').count(), 0);
+      assert.match((await page.locator('#summary .facts').textContent())!, /Reproducibilityper trial: each trial's metrics reproduce/);
 
       // The XSS label is text on the page, no element came of it.
       const labelTexts = await page.locator('#summary .label-chip').allTextContents();

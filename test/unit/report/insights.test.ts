@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import {
   buildCurves,
   buildParallel,
+  chartSpecs,
+  schedulerRungs,
   buildReportModel,
   CURVES_PRUNED_SAMPLE,
   CURVES_SHOW_ALL,
@@ -281,6 +283,49 @@ describe('learning curves', () => {
       Array.from({ length: CURVES_TOP_COMPLETE }, (_, i) => i + 1),
     );
     assert.equal(c.trials.filter((t) => t.isBest).length, 1);
+  });
+});
+
+describe('rungs and promotions', () => {
+  const meta = (scheduler: string, options: Record<string, unknown>) => makeMeta({ scheduler, space: { sweep: { scheduler, 'scheduler-options': options } } });
+
+  it('marks the rungs of a rung-based scheduler and where each trial passed one and trained on', () => {
+    const rungsOf = schedulerRungs(meta('asha', { 'max-resource': 4 }))!;
+    assert.ok(rungsOf, 'asha has rungs');
+    const c = buildCurves(handTrials(), 'maximize', rungsOf);
+    // min 1, eta 3, max 4: rungs at epochs 1 and 3
+    assert.deepEqual(c.rungs, [1, 3]);
+    for (const t of c.trials) {
+      const last = t.points[t.points.length - 1]!.epoch;
+      assert.deepEqual(
+        t.promotions.map((p) => p.epoch),
+        [1, 3].filter((r) => r < last),
+        `trial ${t.trial} (${t.points.length} epochs)`,
+      );
+    }
+    const pruned = c.trials.find((t) => t.state === 'pruned')!;
+    assert.deepEqual(pruned.promotions.map((p) => p.epoch), [1], 'passed rung 1, stopped after epoch 2');
+    // the chart draws one ▲ per promotion and one rule per rung
+    const m = buildReportModel(meta('asha', { 'max-resource': 4 }), handTrials());
+    assert.deepEqual(m.curves.rungs, [1, 3]);
+    const layers = (chartSpecs(m).curves as unknown as { layer: Array<{ name?: string; data: { values: unknown[] } }> }).layer;
+    const promoted = m.curves.trials.reduce((n, t) => n + t.promotions.length, 0);
+    assert.equal(layers.find((l) => l.name === 'curves_promotions')!.data.values.length, promoted);
+    assert.equal(layers.find((l) => l.name === 'curves_rungs')!.data.values.length, 2);
+  });
+
+  it('hyperband: a trial meets the rungs of its own bracket', () => {
+    const rungsOf = schedulerRungs(meta('hyperband', { 'max-resource': 9 }))!;
+    const brackets = new Set(Array.from({ length: 40 }, (_, n) => JSON.stringify(rungsOf(makeTrial(n, 'complete')))));
+    // brackets of max 9, eta 3: rungs from 1, from 3, and none (the last bracket never stops)
+    assert.deepEqual([...brackets].sort(), ['[1,3]', '[3]', '[]'].sort());
+  });
+
+  it('draws nothing for schedulers without rungs, or options that do not make the scheduler', () => {
+    assert.equal(schedulerRungs(meta('fifo', {})), undefined);
+    assert.deepEqual(buildCurves(handTrials(), 'maximize', schedulerRungs(meta('median', {}))).rungs, []);
+    assert.equal(schedulerRungs(meta('asha', { 'reduction-factor': 'three' })), undefined);
+    assert.deepEqual(buildReportModel(makeMeta({ scheduler: 'fifo' }), handTrials()).curves.rungs, []);
   });
 });
 
