@@ -206,8 +206,11 @@ describe('Ctrl-C, locks and stale trials (real signals to the CLI)', () => {
     dir = tempDir('ht-sigint-');
     writeSmallSpam(dir);
     write(dir, 'quick.yaml', smallSpaceYaml('quick', 40));
-    // long trials, so that a signal lands while they train
-    write(dir, 'slow.yaml', smallSpaceYaml('slow', 6).replace('optimizer.epochs: { int: [1, 3] }', 'optimizer.epochs: 500'));
+    // long trials, so that a signal lands while they train, on a fast machine too: 500 epochs
+    // over 8 times the data (each trial takes minutes; the test stops them after seconds)
+    mkdirSync(path.join(dir, 'big'));
+    writeSmallSpam(path.join(dir, 'big'), 1200, 60, 1000);
+    write(dir, 'slow.yaml', smallSpaceYaml('slow', 6).replace('optimizer.epochs: { int: [1, 3] }', 'optimizer.epochs: 500').replace('train: train.csv, validation: dev.csv', 'train: big/train.csv, validation: big/dev.csv'));
   });
 
   it('once: no new trials, the running ones finish and are saved, exit 130', async () => {
