@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKENDS, type BackendKind } from '../src/execution/registry.js';
 import { runStudy } from '../src/study/run-study.js';
-import { prepareNewSweep } from '../src/study/setup.js';
+import { prepareNewSweep, studyRunOptions } from '../src/study/setup.js';
 import { initBackend } from '../src/trainer/tf-backend.js';
 
 interface SweepResult {
@@ -108,24 +108,11 @@ async function runSweep(a: Args, sampler: string, seed: number, trialsRoot: stri
   const t0 = performance.now();
   const prepared = await prepareNewSweep(a.space, { name: `real-data-${sampler}-seed${seed}`, sampler, seed, nTrials: a.trials, workers: a.workers, ...(a.trialTimeout ? { trialTimeoutSec: a.trialTimeout } : {}) }, trialsRoot, tfb.name);
   try {
-    const { config, store, meta, execution } = prepared;
+    const { store, execution } = prepared;
     const backend = BACKENDS[execution.backend as BackendKind].create({ devices: execution.devices });
     let endedBy: string;
     try {
-      ({ endedBy } = await runStudy({
-        store,
-        space: config.space,
-        sampler: prepared.sampler,
-        scheduler: prepared.scheduler,
-        backend,
-        data: prepared.dataRef,
-        metric: config.task.metric,
-        direction: meta.direction,
-        seed: meta.seed,
-        nTrials: config.sweep.nTrials,
-        staleTrials: execution.staleTrials,
-        ...(execution.trialTimeoutSec !== undefined ? { trialTimeoutMs: execution.trialTimeoutSec * 1000 } : {}),
-      }));
+      ({ endedBy } = await runStudy({ ...studyRunOptions(prepared), backend }));
     } finally {
       await backend.close();
     }

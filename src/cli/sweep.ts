@@ -11,7 +11,7 @@ import { SCHEDULERS } from '../schedulers/registry.js';
 import { STALE_POLICIES } from '../study/recovery.js';
 import { runStudy, type EndKind } from '../study/run-study.js';
 import { DEFAULT_CONFIRM_SEEDS } from '../space/types.js';
-import { prepareNewSweep, prepareResume, type PreparedSweep } from '../study/setup.js';
+import { prepareNewSweep, prepareResume, studyRunOptions, type PreparedSweep } from '../study/setup.js';
 import { studyStatus } from '../study/status.js';
 import { initBackend } from '../trainer/tf-backend.js';
 import { VERSION } from '../version.js';
@@ -161,21 +161,9 @@ async function runLocked(
   let result: Awaited<ReturnType<typeof runStudy>>;
   try {
     result = await runStudy({
-      store,
-      space: config.space,
-      sampler: prepared.sampler,
-      scheduler: prepared.scheduler,
+      ...studyRunOptions(prepared),
       backend,
-      data: prepared.dataRef,
-      metric: config.task.metric,
-      direction: meta.direction,
-      seed: meta.seed,
-      nTrials: config.sweep.nTrials,
       ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
-      ...(execution.maxEpochsTotal !== undefined ? { epochBudget: execution.maxEpochsTotal } : {}),
-      ...(execution.trialTimeoutSec !== undefined ? { trialTimeoutMs: execution.trialTimeoutSec * 1000 } : {}),
-      ...(execution.maxFailures !== undefined ? { maxFailures: execution.maxFailures } : {}),
-      staleTrials: execution.staleTrials,
       signal: soft.signal,
       stopNow: hard.signal,
       onEvent: (e) => progress.onEvent(e),

@@ -17,6 +17,7 @@ import { acquireStudyLock, LowdbStore, releaseStudyLock } from '../store/lowdb-s
 import { STORE_FORMAT_VERSION } from '../store/base.js';
 import { VERSION } from '../version.js';
 import { STALE_POLICIES, type StalePolicy } from './recovery.js';
+import type { RunStudyOptions } from './run-study.js';
 import type { ExecutionSettings, StudyMeta } from './types.js';
 
 export interface SweepOverrides {
@@ -223,4 +224,28 @@ function finishPrepare(store: LowdbStore, config: SpaceConfig, data: PreparedDat
   const scheduler = checkName('scheduler', config.sweep.scheduler, SCHEDULERS).create(config.sweep.schedulerOptions);
   const dataRef: DataRef = { task: config.task, baseDir: path.dirname(config.file), seed: config.seed, fingerprint: data.fingerprint };
   return { store, config, meta: store.meta(), data, dataRef, sampler, scheduler, workers, execution, resumed, lock };
+}
+
+/**
+ * What `runStudy` needs from a prepared sweep, as `hybridtune sweep` runs it: the store, space,
+ * sampler, scheduler, data and the stored execution budgets. The caller adds the backend and
+ * what belongs to its own run (timeout, signals, events).
+ */
+export function studyRunOptions(prepared: PreparedSweep): Omit<RunStudyOptions, 'backend'> {
+  const { store, config, meta, execution } = prepared;
+  return {
+    store,
+    space: config.space,
+    sampler: prepared.sampler,
+    scheduler: prepared.scheduler,
+    data: prepared.dataRef,
+    metric: config.task.metric,
+    direction: meta.direction,
+    seed: meta.seed,
+    nTrials: config.sweep.nTrials,
+    ...(execution.maxEpochsTotal !== undefined ? { epochBudget: execution.maxEpochsTotal } : {}),
+    ...(execution.trialTimeoutSec !== undefined ? { trialTimeoutMs: execution.trialTimeoutSec * 1000 } : {}),
+    ...(execution.maxFailures !== undefined ? { maxFailures: execution.maxFailures } : {}),
+    staleTrials: execution.staleTrials,
+  };
 }

@@ -7,6 +7,18 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
 }
 
 /** Accuracy, macro-F1 (classes absent from both truth and predictions are left out), per-class figures. */
+/** The class with the highest probability in each row of a row-major n × k table. */
+export function argmaxRows(p: Float32Array, k: number): Int32Array {
+  const n = p.length / k;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (p[i * k + c]! > p[i * k + best]!) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
 export function splitMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, labels: readonly string[]): SplitMetrics {
   const k = labels.length;
   const confusion = confusionMatrix(yTrue, yPred, k);

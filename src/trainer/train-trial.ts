@@ -11,7 +11,8 @@ import type { TrainingPlan } from '../strategies/types.js';
 import type { EpochRecord, Params, SplitMetrics, TrialMetrics } from '../study/types.js';
 import { needsFineTuning, trainFinetuneTrial } from './finetune/train-finetune.js';
 import { HeadModel } from './head-model.js';
-import { metricValue, splitMetrics } from './metrics.js';
+import { EpochLoop } from './epoch-loop.js';
+import { argmaxRows, splitMetrics } from './metrics.js';
 import { StrategyRuntime, type StrategyLog } from './strategy-runtime.js';
 import { tf } from './tf-backend.js';
 
@@ -70,17 +71,6 @@ function studyDirOf(req: TrialRequest): string | undefined {
   return existsSync(path.join(dir, 'study.json')) ? dir : undefined;
 }
 
-function argmaxRows(p: Float32Array, k: number): Int32Array {
-  const n = p.length / k;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[i * k + c]! > p[i * k + best]!) best = c;
-    out[i] = best;
-  }
-  return out;
-}
-
 export function evaluate(model: HeadModel, x: SparseRows, split: SplitData, labels: readonly string[]): SplitMetrics {
   const p = model.predictProba(x);
   return splitMetrics(split.y, argmaxRows(p, labels.length), labels);
@@ -130,11 +120,8 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
     let n = train.n;
     let stepsPerEpoch = Math.ceil(n / batchSize);
     let totalSteps = stepsPerEpoch * epochs;
-    const records: EpochRecord[] = [];
-    let best: { value: number; epoch: number; weights: ReturnType<HeadModel['snapshot']>; val: SplitMetrics } | undefined;
-    let ended: TrialResult['ended'] = 'completed';
+    const loop = new EpochLoop<ReturnType<HeadModel['snapshot']>>(req, epochs, plan.patience, () => now() - t0);
     let step = 0;
-    let sinceBest = 0;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const order = trainRng.permutation(n);
       let lossSum = 0;
@@ -149,24 +136,7 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
         lossSum += loss * rows.length;
         step++;
       }
-      const val = evaluate(model, xVal, data.validation, labels);
-      const value = metricValue(val, req.metric);
-      const record: EpochRecord = { epoch, value, loss: lossSum / n, lr: lrNow, elapsed: now() - t0 };
-      records.push(record);
-      if (!best || value > best.value) {
-        best = { value, epoch, weights: model.snapshot(), val };
-        sinceBest = 0;
-      } else sinceBest++;
-      const decision = req.onEpoch ? await req.onEpoch(record) : 'continue';
-      // a stop at the last epoch saves nothing: the trial trained fully and is complete
-      if (decision === 'stop' && epoch < epochs) {
-        ended = 'pruned';
-        break;
-      }
-      if (plan.patience > 0 && sinceBest >= plan.patience && epoch < epochs) {
-        ended = 'early-stopping';
-        break;
-      }
+      if (!(await loop.end(epoch, evaluate(model, xVal, data.validation, labels), lossSum / n, lrNow, () => model.snapshot()))) break;
       if (runtime.afterEpoch(epoch, model)) {
         // the training set changed (pseudo-labels): the schedule spreads over what is left
         train = runtime.training;
@@ -175,12 +145,13 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
         totalSteps = step + stepsPerEpoch * (epochs - epoch);
       }
     }
-    model.restore(best!.weights);
+    const best = loop.best;
+    model.restore(best.weights);
     const test = data.test ? evaluate(model, await featurizer.transform(data.test.texts), data.test, labels) : undefined;
     const metrics: TrialMetrics = {
-      value: best!.value,
-      bestEpoch: best!.epoch,
-      validation: best!.val,
+      value: best.value,
+      bestEpoch: best.epoch,
+      validation: best.val,
       ...(test ? { test } : {}),
       trainExamples: n,
       notes: plan.notes,
@@ -189,7 +160,7 @@ export async function trainTrial(req: TrialRequest): Promise<TrialResult> {
     if (req.saveDir) {
       model.save(req.saveDir, { featurizer: featurizer.toJSON(), labels });
     }
-    return { metrics, epochs: records, ended, recipe, duration: now() - t0, strategyLog: runtime.log };
+    return { metrics, epochs: loop.records, ended: loop.ended, recipe, duration: now() - t0, strategyLog: runtime.log };
   } finally {
     model.dispose();
   }

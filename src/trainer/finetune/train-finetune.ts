@@ -5,8 +5,9 @@ import { poolStates, TransformerEncoder, type ForwardOptions, type TokenBatch } 
 import type { Rng } from '../../math/rng.js';
 import type { ResolvedRecipe } from '../../strategies/registry.js';
 import type { AdaptConfig, LossConfig, TrainingPlan } from '../../strategies/types.js';
-import type { EpochRecord, SplitMetrics, TrialMetrics } from '../../study/types.js';
-import { metricValue, splitMetrics } from '../metrics.js';
+import type { SplitMetrics, TrialMetrics } from '../../study/types.js';
+import { EpochLoop } from '../epoch-loop.js';
+import { argmaxRows, splitMetrics } from '../metrics.js';
 import { DenseOptimizer } from '../optimizers.js';
 import { tf } from '../tf-backend.js';
 import { TrialDivergedError, type TrialRequest, type TrialResult } from '../train-trial.js';
@@ -19,17 +20,6 @@ export const MAX_GRAD_NORM = 1;
 /** The adapt modes that need this trainer; head-only trains on cached frozen features through the head trainer. */
 export function needsFineTuning(plan: TrainingPlan): boolean {
   return plan.backbone.name === 'transformer' && plan.adapt !== undefined && plan.adapt.mode !== 'head-only';
-}
-
-function argmaxRows(p: Float32Array, k: number): Int32Array {
-  const n = p.length / k;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (p[i * k + c]! > p[i * k + best]!) best = c;
-    out[i] = best;
-  }
-  return out;
 }
 
 /** Mean over the batch of −Σ q·log p (focal-weighted when gamma > 0), each example weighted. */
@@ -219,11 +209,8 @@ export async function trainFinetuneTrial(req: TrialRequest, plan: TrainingPlan, 
     const stepsPerEpoch = Math.ceil(n / batchSize);
     const totalSteps = stepsPerEpoch * epochs;
     const weightsPerExample = Float32Array.from(plan.y, (c) => plan.classWeights[c]!);
-    const records: EpochRecord[] = [];
-    let best: { value: number; epoch: number; weights: Map<string, Float32Array>; val: SplitMetrics } | undefined;
-    let ended: TrialResult['ended'] = 'completed';
+    const loop = new EpochLoop<Map<string, Float32Array>>(req, epochs, plan.patience, () => now() - t0);
     let step = 0;
-    let sinceBest = 0;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       tuner.setEpoch(epoch);
       const order = trainRng.permutation(n);
@@ -242,39 +229,25 @@ export async function trainFinetuneTrial(req: TrialRequest, plan: TrainingPlan, 
         step++;
       }
       const valMetrics = splitMetrics(data.validation.y, argmaxRows(clf.predictTokens(val.ids, val.types, tokenizer.padId), k), labels);
-      const value = metricValue(valMetrics, req.metric);
-      const record: EpochRecord = { epoch, value, loss: lossSum / n, lr: lrNow, elapsed: now() - t0 };
-      records.push(record);
-      if (!best || value > best.value) {
-        best = { value, epoch, weights: tuner.snapshot(), val: valMetrics };
-        sinceBest = 0;
-      } else sinceBest++;
-      const decision = req.onEpoch ? await req.onEpoch(record) : 'continue';
-      if (decision === 'stop') {
-        ended = 'pruned';
-        break;
-      }
-      if (plan.patience > 0 && sinceBest >= plan.patience && epoch < epochs) {
-        ended = 'early-stopping';
-        break;
-      }
+      if (!(await loop.end(epoch, valMetrics, lossSum / n, lrNow, () => tuner.snapshot()))) break;
     }
-    tuner.restore(best!.weights);
+    const best = loop.best;
+    tuner.restore(best.weights);
     let test: SplitMetrics | undefined;
     if (data.test) {
       const t = tokenizer.encode(data.test.texts, maxLen);
       test = splitMetrics(data.test.y, argmaxRows(clf.predictTokens(t.ids, t.types, tokenizer.padId), k), labels);
     }
     const metrics: TrialMetrics = {
-      value: best!.value,
-      bestEpoch: best!.epoch,
-      validation: best!.val,
+      value: best.value,
+      bestEpoch: best.epoch,
+      validation: best.val,
       ...(test ? { test } : {}),
       trainExamples: n,
       notes: plan.notes,
     };
     if (req.saveDir) clf.save(req.saveDir, dir, { labels, source: { modelDir: dir, adapt: adapt.mode } });
-    return { metrics, epochs: records, ended, recipe, duration: now() - t0, strategyLog: {} };
+    return { metrics, epochs: loop.records, ended: loop.ended, recipe, duration: now() - t0, strategyLog: {} };
   } finally {
     tuner.dispose();
     clf.dispose();

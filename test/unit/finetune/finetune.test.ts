@@ -19,6 +19,21 @@ import { FineTuner } from '../../../src/trainer/finetune/train-finetune.js';
 import { initBackend, tf } from '../../../src/trainer/tf-backend.js';
 import { trainTrial } from '../../../src/trainer/train-trial.js';
 
+/** A recipe as `export` writes one, for retraining `params` with `seed` on `data`. */
+function recipeFor(data: PreparedData, params: Record<string, unknown>, seed: number): Recipe {
+  return {
+    format: 'hybridtune-recipe',
+    formatVersion: 1,
+    hybridtuneVersion: 'test',
+    task: { text: 'sentence', label: 'label', metric: 'accuracy', labels: data.labels },
+    params,
+    strategies: [],
+    seed,
+    model: { path: 'model', sha256: {} },
+    provenance: { dataFingerprint: data.fingerprint, backend: 'wasm' },
+  } as unknown as Recipe;
+}
+
 const FIXTURE = path.resolve(process.cwd(), '../shared/fixtures/tiny-random-bert');
 const SST2 = path.resolve(process.cwd(), '../shared/data/sst2');
 const skip = !existsSync(FIXTURE) ? '../shared/fixtures/tiny-random-bert is absent' : !existsSync(SST2) ? '../shared/data/sst2 is absent' : false;
@@ -215,18 +230,7 @@ describe('fine-tuning modes (tiny-random-bert)', { skip }, () => {
       'optimizer.batch-size': 32,
       'optimizer.epochs': 2,
     };
-    const recipe = {
-      format: 'hybridtune-recipe',
-      formatVersion: 1,
-      hybridtuneVersion: 'test',
-      task: { text: 'sentence', label: 'label', metric: 'accuracy', labels: data.labels },
-      params,
-      strategies: [],
-      seed: 3,
-      model: { path: 'model', sha256: {} },
-      provenance: { dataFingerprint: data.fingerprint, backend: 'wasm' },
-    } as unknown as Recipe;
-    const { result } = await retrainRecipe(recipe, data, out);
+    const { result } = await retrainRecipe(recipeFor(data, params, 3), data, out);
     const meta = JSON.parse(readFileSync(path.join(out, 'model', 'model.json'), 'utf8')) as { weights: Array<{ name: string }> };
     assert.ok(!meta.weights.some((w) => w.name.includes('lora')), 'adapters merged before saving');
     const loaded = await loadRecipe(out);
@@ -255,18 +259,7 @@ describe('fine-tuning modes (tiny-random-bert)', { skip }, () => {
       // exported (head on frozen features + the transformer featurizer) and served through loadRecipe
       const out = mkdtempSync(path.join(os.tmpdir(), 'ht-ho-export-'));
       tmp.push(out);
-      const recipe = {
-        format: 'hybridtune-recipe',
-        formatVersion: 1,
-        hybridtuneVersion: 'test',
-        task: { text: 'sentence', label: 'label', metric: 'accuracy', labels: data.labels },
-        params,
-        strategies: [],
-        seed: 1,
-        model: { path: 'model', sha256: {} },
-        provenance: { dataFingerprint: data.fingerprint, backend: 'wasm' },
-      } as unknown as Recipe;
-      const { result } = await retrainRecipe(recipe, data, out);
+      const { result } = await retrainRecipe(recipeFor(data, params, 1), data, out);
       assert.ok(!isFinetunedModel(path.join(out, 'model')));
       const loaded = await loadRecipe(out);
       try {
