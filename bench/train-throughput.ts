@@ -13,6 +13,11 @@
  *   on SST-2's 67,349 training sentences from ../shared/data/sst2; the wall time of one
  *   epoch per repeat (featurising excluded).
  *
+ * Each row is run twice per repeat: on the path trials take (the dense layers on the
+ * wasm SIMD kernel, src/trainer/kernels/, where the backend is wasm or cpu) and with
+ * every step in tfjs ops (`configureTraining(cfg, 'tfjs')`, the trainer before the
+ * kernel), so the kernel's gain is measured in the same run.
+ *
  * Each figure is the median of the repeats. When a `python3` can import `torch`
  * ($HYBRIDTUNE_PYTHON, then `python3`, then /usr/bin/python3), bench/torch_throughput.py
  * trains the same models on the same inputs (this process writes the dense matrix and
@@ -52,6 +57,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/ → bench/torch_throughput.py in the source tree
 const TORCH_SCRIPT = path.resolve(HERE, '../../bench/torch_throughput.py');
 
+type TrainPath = 'auto' | 'tfjs';
+let pathUsed = '';
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -83,8 +91,9 @@ interface Row {
   name: string;
   job: string;
   unit: 'ex/s' | 's/epoch';
-  run: (r: number) => number;
+  run: (r: number, path: TrainPath) => number;
   ours: number[];
+  tfjsOps: number[];
   torch: number[];
 }
 
@@ -101,11 +110,12 @@ function denseData(rng: Rng): { x: SparseRows; y: Int32Array; flat: Float32Array
 }
 
 /** One repeat of a dense row: examples/s of one epoch after a warm-up. */
-function denseRepeat(batch: number, x: SparseRows, y: Int32Array, r: number): number {
+function denseRepeat(batch: number, x: SparseRows, y: Int32Array, r: number, trainPath: TrainPath): number {
   const head: HeadConfig = { name: 'mlp', width: HIDDEN, depth: 1, dropout: 0.1 };
   const rng = new Rng(100 + r);
   const model = new HeadModel({ inputDim: D_IN, numClasses: 2, head, input: 'dense' }, rng.fork('init'));
-  model.configureTraining(adam(1e-3, batch));
+  model.configureTraining(adam(1e-3, batch), trainPath);
+  if (trainPath === 'auto') pathUsed = model.trainingPath();
   const trainRng = rng.fork('train');
   epoch(model, x, y, 2, batch, 1e-3, head.dropout, trainRng, 20); // warm-up: kernels, slots, JIT
   const t0 = performance.now();
@@ -116,11 +126,11 @@ function denseRepeat(batch: number, x: SparseRows, y: Int32Array, r: number): nu
 }
 
 /** One repeat of the sparse row: seconds for one epoch. */
-function sparseRepeat(x: SparseRows, y: Int32Array, r: number): number {
+function sparseRepeat(x: SparseRows, y: Int32Array, r: number, trainPath: TrainPath): number {
   const head: HeadConfig = { name: 'linear', width: 0, depth: 0, dropout: 0 };
   const rng = new Rng(200 + r);
   const model = new HeadModel({ inputDim: x.dims, numClasses: 2, head, input: 'sparse' }, rng.fork('init'));
-  model.configureTraining(adam(0.01, 64));
+  model.configureTraining(adam(0.01, 64), trainPath);
   const trainRng = rng.fork('train');
   const t0 = performance.now();
   epoch(model, x, y, 2, 64, 0.01, 0, trainRng);
@@ -156,7 +166,7 @@ async function main(): Promise<void> {
       writeFileSync(path.join(tmp, 'dense_meta.json'), JSON.stringify({ n: N_DENSE, d: D_IN, hidden: HIDDEN }));
       for (const name of ROWS.filter((r) => r.startsWith('dense'))) {
         const batch = Number(name.slice('dense'.length));
-        rows.push({ name: `dense MLP ${D_IN}→${HIDDEN}→2, batch ${batch}`, job: `dense:${batch}`, unit: 'ex/s', run: (r) => denseRepeat(batch, d.x, d.y, r), ours: [], torch: [] });
+        rows.push({ name: `dense MLP ${D_IN}→${HIDDEN}→2, batch ${batch}`, job: `dense:${batch}`, unit: 'ex/s', run: (r, p) => denseRepeat(batch, d.x, d.y, r, p), ours: [], tfjsOps: [], torch: [] });
       }
     }
     let sparseSkipped = false;
@@ -176,7 +186,7 @@ async function main(): Promise<void> {
         writeFileSync(path.join(tmp, 'sparse_y.i32'), data.train.y);
         writeFileSync(path.join(tmp, 'sparse_meta.json'), JSON.stringify({ n: x.n, dims: x.dims }));
         const y = data.train.y;
-        rows.push({ name: `sparse n-gram head (2^18 buckets → 2), SST-2 train ${x.n}, batch 64`, job: 'sparse:64', unit: 's/epoch', run: (r) => sparseRepeat(x, y, r), ours: [], torch: [] });
+        rows.push({ name: `sparse n-gram head (2^18 buckets → 2), SST-2 train ${x.n}, batch 64`, job: 'sparse:64', unit: 's/epoch', run: (r, p) => sparseRepeat(x, y, r, p), ours: [], tfjsOps: [], torch: [] });
       }
     }
 
@@ -185,7 +195,8 @@ async function main(): Promise<void> {
     // see the same load on a shared machine; the ratio is the median of the per-pair ratios
     for (const row of rows) {
       for (let r = 0; r < REPEATS; r++) {
-        row.ours.push(row.run(r));
+        row.ours.push(row.run(r, 'auto'));
+        row.tfjsOps.push(row.run(r, 'tfjs'));
         if (!py) continue;
         const out = spawnSync(py.python, [TORCH_SCRIPT, '--dir', tmp, '--repeats', '1', '--first-repeat', String(r), '--jobs', row.job], { encoding: 'utf8', maxBuffer: 1 << 24 });
         if (out.status !== 0) throw new Error(`torch_throughput.py failed: ${out.stderr}`);
@@ -202,15 +213,18 @@ async function main(): Promise<void> {
           ? `PyTorch ${py.version} (${py.python}) on the same inputs, one thread (torch.set_num_threads(1)), each repeat right after ours`
           : 'PyTorch baseline: not run — no python3 on this machine can import torch and numpy (apt-get install python3-torch); our figures only',
     );
-    console.log('| model | ours | PyTorch | ratio (our speed / PyTorch\'s) | ratio per repeat |');
-    console.log('|---|---|---|---|---|');
+    console.log(`our trainer's dense layers: ${pathUsed || 'not run'}; "tfjs ops": the same trainer with every step in TensorFlow.js ops (as before the kernel)`);
+    console.log('| model | ours | PyTorch | ratio (our speed / PyTorch\'s) | ratio per repeat | ours, tfjs ops | its ratio to PyTorch |');
+    console.log('|---|---|---|---|---|---|---|');
     for (const row of rows) {
       const fmt = (v: number) => (row.unit === 'ex/s' ? `${Math.round(v).toLocaleString('en-US')} ex/s` : `${v.toFixed(2)} s/epoch`);
       // speed ratio: for epoch times, PyTorch's time over ours
       const ratios = row.torch.map((t, i) => (row.unit === 'ex/s' ? row.ours[i]! / t : t / row.ours[i]!));
       const t = row.torch.length ? fmt(median(row.torch)) : '—';
       const ratio = ratios.length ? `${median(ratios).toFixed(2)}×` : '—';
-      console.log(`| ${row.name} | ${fmt(median(row.ours))} | ${t} | ${ratio} | ${ratios.map((q) => q.toFixed(2)).join(', ') || '—'} |`);
+      const opsRatios = row.torch.map((t, i) => (row.unit === 'ex/s' ? row.tfjsOps[i]! / t : t / row.tfjsOps[i]!));
+      const opsRatio = opsRatios.length ? `${median(opsRatios).toFixed(2)}×` : '—';
+      console.log(`| ${row.name} | ${fmt(median(row.ours))} | ${t} | ${ratio} | ${ratios.map((q) => q.toFixed(2)).join(', ') || '—'} | ${fmt(median(row.tfjsOps))} | ${opsRatio} |`);
     }
     if (sparseSkipped) console.log(`sparse row skipped: ${SST2} is missing`);
   } finally {

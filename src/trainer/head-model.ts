@@ -4,6 +4,7 @@ import type { SparseRows } from '../backbones/sparse.js';
 import type { Rng } from '../math/rng.js';
 import { addGaussianNoise, mixRows, mixupLambda, unmixGrad } from '../strategies/augment/mixup.js';
 import type { HeadConfig, LossConfig, OptimizerConfig } from '../strategies/types.js';
+import { DenseStack, denseKernelStatus } from './kernels/dense-kernel.js';
 import { DenseOptimizer, RowOptimizer } from './optimizers.js';
 import { tf } from './tf-backend.js';
 
@@ -118,6 +119,13 @@ export class HeadModel {
   readonly dense: boolean;
   private rowOpt?: RowOptimizer;
   private denseOpt?: DenseOptimizer;
+  /**
+   * The tfjs layers' training step on the wasm SIMD kernel (kernels/dense-kernel.ts)
+   * when it is available: it then holds the current weights, and the tfjs variables
+   * are brought up to date (`syncVariables`) before anything reads them.
+   */
+  private kernel?: DenseStack;
+  private variablesStale = false;
   private step = 0;
   // scratch buffers reused across steps
   private slot: Int32Array;
@@ -159,7 +167,64 @@ export class HeadModel {
   }
 
   private variables(): tf.Variable[] {
-    return [...(this.input0 ? [this.input0] : []), ...this.layers].flatMap((l) => [l.kernel, l.bias]);
+    return this.stack().flatMap((l) => [l.kernel, l.bias]);
+  }
+
+  /** The tfjs layers in order: the dense input layer (dense mode), then the layers above the bag. */
+  private stack(): DenseLayer[] {
+    return [...(this.input0 ? [this.input0] : []), ...this.layers];
+  }
+
+  /** Copies the kernel's weights into the tfjs variables if training has moved them since. */
+  private syncVariables(): void {
+    if (!this.kernel || !this.variablesStale) return;
+    const w = this.kernel.weights();
+    tf.tidy(() => this.variables().forEach((v, i) => v.assign(tf.tensor(w[i]!, v.shape))));
+    this.variablesStale = false;
+  }
+
+  /** Which path trains this head's tfjs layers: the wasm SIMD kernel or tfjs ops (and why). */
+  trainingPath(): string {
+    return this.kernel ? 'wasm SIMD kernel' : 'tfjs ops';
+  }
+
+  /** The seed of each layer's dropout draws, as lossAndGrads uses them (null: no dropout before it). */
+  private dropoutSeeds(seed: number): Array<number | null> {
+    return this.stack().map((_, j) => {
+      const upper = this.dense ? j - 1 : j;
+      if (upper >= 0) return seed + upper;
+      return this.layers.length === 0 ? seed + 97 : null;
+    });
+  }
+
+  /** Loss and its gradient with respect to the logits, on the host (focal loss through tfjs's tape). */
+  private logitsGrad(logits: Float32Array, targets: Float32Array, weights: Float32Array, loss: LossConfig, B: number): { loss: number; grad: Float32Array } {
+    const C = this.spec.numClasses;
+    if (!(loss.focalGamma > 0)) return crossEntropyGrad(logits, targets, weights, B, C);
+    return tf.tidy(() => {
+      const q = tf.tensor2d(targets, [B, C]);
+      const sw = tf.tensor1d(weights);
+      const r = tf.valueAndGrad((z: tf.Tensor) => lossOf(z as tf.Tensor2D, q, sw, loss, B))(tf.tensor2d(logits, [B, C]));
+      return { loss: r.value.dataSync()[0]!, grad: r.grad.dataSync() as Float32Array };
+    });
+  }
+
+  /** One step of the tfjs layers on the kernel; the input gradient when asked. */
+  private kernelStep(input: Float32Array, targets: Float32Array, weights: Float32Array, loss: LossConfig, B: number, dropout: number, seed: number, lr: number, inputGrad: boolean) {
+    const r = this.kernel!.step({
+      input,
+      B,
+      reluInput: !this.dense,
+      dropout,
+      dropoutSeeds: this.dropoutSeeds(seed),
+      lossGrad: (logits) => this.logitsGrad(logits, targets, weights, loss, B),
+      inputGrad,
+      lr,
+      step: this.step,
+    });
+    this.variablesStale = true;
+    // as a float32 scalar, like the tfjs path's loss
+    return { ...r, loss: Math.fround(r.loss) };
   }
 
   /** Rows of a dense-rows matrix (every row has inputDim entries) as one packed array. */
@@ -283,10 +348,19 @@ export class HeadModel {
     return { value, grads, ...(inputGrad ? { dInput: dz } : {}) };
   }
 
-  configureTraining(opt: OptimizerConfig): void {
+  /** Fresh optimizer state; `path` forces the tfjs ops or the kernel (default: the kernel where available). */
+  configureTraining(opt: OptimizerConfig, path: 'auto' | 'tfjs' = 'auto'): void {
+    this.syncVariables();
     this.rowOpt = new RowOptimizer(opt, this.table.length);
     this.denseOpt?.dispose();
     this.denseOpt = new DenseOptimizer(opt);
+    this.kernel = undefined;
+    if (path === 'auto' && denseKernelStatus(tf.getBackend()).use) {
+      const shapes = this.stack().map((l) => ({ fanIn: l.kernel.shape[0]!, fanOut: l.kernel.shape[1]! }));
+      this.kernel = new DenseStack(shapes, opt);
+      this.kernel.setWeights(this.variables().map((v) => v.dataSync() as Float32Array));
+      this.variablesStale = false;
+    }
     this.step = 0;
   }
 
@@ -309,6 +383,11 @@ export class HeadModel {
     const { feats: h, targets, weights, mix } = mixed;
     if (aug.noise) addGaussianNoise(h, aug.noise.sigma, aug.noise.rng);
     const seed = rng.int(0, 2 ** 30);
+    if (this.kernel) {
+      const r = this.kernelStep(h, targets, weights, loss, B, dropout, seed, lr, true);
+      this.backpropTable(x, rows, kept, mix ? unmixGrad(r.inputGrad!, w, mix.perm, mix.lambda) : r.inputGrad!, lr);
+      return r.loss;
+    }
     const vars = this.variables();
     const denseOpt = this.denseOpt;
     const step = this.step;
@@ -333,6 +412,7 @@ export class HeadModel {
     const { feats: xs, targets, weights } = mixBatch(aug, this.gatherDense(x, rows), this.spec.inputDim, targetsIn, C, weightsIn, B);
     if (aug.noise) addGaussianNoise(xs, aug.noise.sigma, aug.noise.rng);
     const seed = rng.int(0, 2 ** 30);
+    if (this.kernel) return this.kernelStep(xs, targets, weights, loss, B, dropout, seed, lr, false).loss;
     const vars = this.variables();
     const denseOpt = this.denseOpt!;
     const step = this.step;
@@ -388,6 +468,7 @@ export class HeadModel {
   predictProba(x: SparseRows, batchSize = 2048): Float32Array {
     const C = this.spec.numClasses;
     const out = new Float32Array(x.n * C);
+    this.syncVariables();
     for (let start = 0; start < x.n; start += batchSize) {
       const end = Math.min(x.n, start + batchSize);
       const rows = Array.from({ length: end - start }, (_, i) => start + i);
@@ -405,12 +486,15 @@ export class HeadModel {
 
   /** A copy of every weight, to keep the best epoch's model. */
   snapshot(): { table: Float32Array; dense: Float32Array[] } {
-    return { table: this.table.slice(), dense: this.variables().map((v) => (v.dataSync() as Float32Array).slice()) };
+    const dense = this.kernel && this.variablesStale ? this.kernel.weights() : this.variables().map((v) => (v.dataSync() as Float32Array).slice());
+    return { table: this.table.slice(), dense };
   }
 
   restore(s: { table: Float32Array; dense: Float32Array[] }): void {
     this.table.set(s.table);
     tf.tidy(() => this.variables().forEach((v, i) => v.assign(tf.tensor(s.dense[i]!, v.shape))));
+    this.kernel?.setWeights(s.dense);
+    this.variablesStale = false;
   }
 
   /**
@@ -425,6 +509,7 @@ export class HeadModel {
       entries.push({ name, shape, dtype: 'float32' });
       chunks.push(data);
     };
+    this.syncVariables();
     if (!this.dense) push('embedding_bag/table', [this.spec.inputDim + 1, this.bagWidth], this.table);
     for (const v of this.variables()) push(v.name, v.shape, v.dataSync() as Float32Array);
     const total = chunks.reduce((a, c) => a + c.byteLength, 0);
@@ -476,6 +561,7 @@ export class HeadModel {
   }
 
   dispose(): void {
+    this.kernel = undefined;
     this.denseOpt?.dispose();
     for (const l of [...(this.input0 ? [this.input0] : []), ...this.layers]) {
       l.kernel.dispose();

@@ -56,6 +56,8 @@ describe('CLI end to end (the built binary, a fresh folder, real files)', () => 
     const sweep = await runCli(['sweep', 'tiny.yaml'], dir);
     assert.equal(sweep.code, 0, sweep.stderr + sweep.stdout);
     assert.match(sweep.stdout, /backend (wasm|cpu|tensorflow)/);
+    // which path trains the dense layers, and why when it is not the kernel
+    assert.match(sweep.stdout, /dense layers (on the wasm SIMD kernel|in tfjs ops \(.+\))/);
     assert.match(sweep.stdout, /4 complete, 0 pruned, 0 failed/);
     const trials = JSON.parse(readFileSync(path.join(dir, 'trials/tiny/trials.json'), 'utf8')) as { trials: Array<{ state: string; backend: string; intermediate: unknown[]; seed: number }> };
     assert.equal(trials.trials.length, 4);
