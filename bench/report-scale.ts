@@ -2,7 +2,9 @@
  * How long the report of a big study takes to write: a synthetic 5,000-trial
  * study (the simulated sweep of the report tests: 4 workers, ~70% complete,
  * ~20% pruned, ~10% failed, conditional settings, a stored space) against a
- * 500-trial study as the baseline, both measured in this run. Prints the
+ * 500-trial study as the baseline, both measured in this run, each with a
+ * confirm.json and an ablation.json beside it (the Confirmation and Ablation
+ * sections and their charts, as after `sweep --confirm-top` and `ablate`). Prints the
  * median of 5 timed runs of writeReport (after one untimed warm-up each), the
  * phases of the big one, the page size, and the ratio big / baseline.
  *
@@ -10,13 +12,15 @@
  *
  * The issue's target: under 5 s for 5,000 trials. Never a test assertion.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildReportModel, renderCharts, renderReportHtml, writeReport } from '../src/report/index.js';
+import { buildReportModel, readFollowUps, renderCharts, renderReportHtml, writeReport } from '../src/report/index.js';
 import type { StudyMeta, Trial } from '../src/study/types.js';
+import { ABLATION_FILE_NAME, CONFIRM_FILE_NAME } from '../src/report/build-followups.js';
 import { makeMeta, syntheticSpace, syntheticTrials } from '../test/unit/report/fixture.js';
+import { ablationJson, confirmJson } from '../test/unit/report/followups-fixture.js';
 
 function flag(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,17 +46,25 @@ async function measure(n: number, runs: number, dir: string): Promise<Measured> 
   const trials: Trial[] = syntheticTrials(n, 3);
   const meta: StudyMeta = makeMeta({ name: `bench-${n}`, nTrials: n, space: syntheticSpace() });
   const out = join(dir, String(n));
-  await writeReport(meta, trials, out); // warm-up: JIT, vega's caches
+  const studyDir = join(dir, `study-${n}`);
+  await mkdir(studyDir, { recursive: true });
+  const confirm = confirmJson(meta, trials, 5);
+  await writeFile(join(studyDir, CONFIRM_FILE_NAME), JSON.stringify(confirm));
+  // the ablation of the confirmed winner, as `ablate` runs it after `confirm`
+  const winner = trials.find((t) => t.number === confirm.winner!.trial)!;
+  await writeFile(join(studyDir, ABLATION_FILE_NAME), JSON.stringify({ ...ablationJson(meta, trials, winner), pickedBy: 'confirmed' }));
+  const warm = await writeReport(meta, trials, out, { studyDir }); // warm-up: JIT, vega's caches
+  if (warm.notes.length > 0) throw new Error(`the follow-up files were not taken as they are: ${warm.notes.join('; ')}`);
   const runsMs: number[] = [];
   let bytes = 0;
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    bytes = (await writeReport(meta, trials, out)).bytes;
+    bytes = (await writeReport(meta, trials, out, { studyDir })).bytes;
     runsMs.push(performance.now() - t0);
   }
   // The phases once more, separately, for where the time goes.
   let t = performance.now();
-  const model = buildReportModel(meta, trials);
+  const model = buildReportModel(meta, trials, await readFollowUps(studyDir));
   const modelMs = performance.now() - t;
   t = performance.now();
   const charts = await renderCharts(model);

@@ -95,7 +95,8 @@ export function confirmSpec(view: ConfirmView): TopLevelSpec {
   const sweep = view.rows.map((r) => ({ row: rowName(r.trial), x: r.value, kind: SWEEP, description: `Trial ${r.trial}: ${f4(r.value)} in its single run of the sweep (rank ${r.originalRank})` }));
   const y = { field: 'row', type: 'nominal', sort: view.rows.map((r) => rowName(r.trial)), title: null, axis: axisY } as const;
   const x = { field: 'x', type: 'quantitative', title: `validation ${view.metric}`, scale: { zero: false, nice: true } } as const;
-  const shape = { field: 'kind', type: 'nominal', scale: { domain: [MEAN, SWEEP], range: ['circle', 'diamond'] }, title: null } as const;
+  // no shape legend: vega-lite would draw both entries with the first layer's hollow style; the caption names the symbols
+  const shape = { field: 'kind', type: 'nominal', scale: { domain: [MEAN, SWEEP], range: ['circle', 'diamond'] }, legend: null } as const;
   return {
     width: HALF_WIDTH,
     height: { step: 26 },

@@ -99,6 +99,7 @@ export function confirmSection(model: ReportModel, charts: Charts): string {
     callout +
     `<div class="table-wrap"><table class="confirm-table"><thead>${head}</thead><tbody>${rows}</tbody></table></div>` +
     chart('confirm', charts.confirm, 'mean over seeds of each top trial with its interval, and its single run in the sweep', 'No trial has a value over seeds.') +
+    (charts.confirm ? note('Filled circles: each trial\'s mean over the seeds, its interval as a line, the confirmed winner in colour. Hollow diamonds: the trial\'s single run in the sweep.') : '') +
     note(`The top ${formatInt(v.top)} ${plural(v.top, 'trial')} by the sweep, each retrained with the same ${formatInt(v.seeds)} ${plural(v.seeds, 'seed')}; ranked by mean (${better} is better). Interval: Student t over the seeds (mean ± t·sd/√n).`) +
     provenance(v);
   return section('confirmation', 'Confirmation', body, lead);
