@@ -357,7 +357,7 @@ export class HeadModel {
     this.kernel = undefined;
     if (path === 'auto' && denseKernelStatus(tf.getBackend()).use) {
       const shapes = this.stack().map((l) => ({ fanIn: l.kernel.shape[0]!, fanOut: l.kernel.shape[1]! }));
-      this.kernel = new DenseStack(shapes, opt);
+      this.kernel = new DenseStack(shapes, opt, this.dense ? this.spec.inputDim : this.bagWidth);
       this.kernel.setWeights(this.variables().map((v) => v.dataSync() as Float32Array));
       this.variablesStale = false;
     }

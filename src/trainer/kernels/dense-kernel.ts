@@ -20,7 +20,6 @@ import type { OptimizerConfig } from '../../strategies/types.js';
 const WASM_URL = new URL('./dense.wasm', import.meta.url);
 
 interface Exports {
-  memory: WebAssembly.Memory;
   gemm(a: number, sai: number, sak: number, b: number, c: number, M: number, N: number, K: number, bias: number, relu: number): void;
   transpose(src: number, dst: number, M: number, N: number): void;
   colsum(x: number, out: number, M: number, N: number): void;
@@ -72,7 +71,7 @@ export interface StackLayer {
 
 /** What one step needs besides the weights. */
 export interface StepInput {
-  /** B × fanIn of the first layer: dense rows, or the bag's outputs before activation. */
+  /** B × inputWidth: dense rows, or the bag's outputs before activation. */
   input: Float32Array;
   B: number;
   /** Apply ReLU to the input first (the bag's outputs); its sign gates the input gradient. */
@@ -90,58 +89,104 @@ export interface StepInput {
 }
 
 const EPS = 1e-8;
+const PAGE = 65536;
+const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/** Byte offsets of one step's buffers for batches of B rows, after the parameters. */
+interface Layout {
+  B: number;
+  at: Map<string, number>;
+  end: number;
+}
 
 /**
  * A stack of dense layers (ReLU between them, none after the last) and its
  * optimizer state, in one instance of the kernel module. Weights are in tfjs's
  * variable order: kernel (fanIn × fanOut, row-major), bias, per layer.
+ *
+ * The instance's memory is made at the size it needs and never grown: growing a
+ * WebAssembly memory detaches its old ArrayBuffer, and the first detached buffer
+ * of a V8 isolate switches off an optimisation of every typed-array access in
+ * optimised JavaScript (V8's "array buffer detaching" protector). The embedding
+ * bag and its lazy Adam, plain JavaScript on big Float32Arrays, then ran 10–15%
+ * slower. A larger batch than planned gets a new, larger memory instead, with the
+ * parameters copied over.
  */
 export class DenseStack {
-  private readonly k: Exports;
-  private top = 64;
+  private k!: Exports;
+  private memory!: WebAssembly.Memory;
   private f32!: Float32Array;
   /** Per layer: weights, gradients, first and second moments (kernel then bias, contiguous). */
   private readonly params: Array<{ w: number; g: number; m: number; v: number; size: number; kernelSize: number }> = [];
-  private scratch: { B: number; base: number; bufs: Map<string, number> } = { B: 0, base: 0, bufs: new Map() };
+  private readonly paramsEnd: number;
+  private scratch: Layout;
 
+  /** `inputWidth`: the columns of a step's input (the first layer's fan-in when there are layers). */
   constructor(
     readonly layers: readonly StackLayer[],
     private readonly opt: OptimizerConfig,
+    private readonly inputWidth: number,
   ) {
-    const m = kernelModule();
-    if ('error' in m) throw new Error(`the dense kernel is unavailable: ${m.error}`);
-    this.k = new WebAssembly.Instance(m.module, {}).exports as unknown as Exports;
+    let top = 64;
+    const alloc = (n: number) => {
+      const p = top;
+      top += align(n * 4);
+      return p;
+    };
     for (const l of layers) {
       const kernelSize = l.fanIn * l.fanOut;
       const size = kernelSize + l.fanOut;
-      this.params.push({ w: this.alloc(size), g: this.alloc(size), m: this.alloc(size), v: this.alloc(size), size, kernelSize });
+      this.params.push({ w: alloc(size), g: alloc(size), m: alloc(size), v: alloc(size), size, kernelSize });
     }
-    this.scratch.base = this.top;
+    if (layers.length > 0 && layers[0]!.fanIn !== inputWidth) throw new Error(`inputWidth ${inputWidth} ≠ the first layer's fan-in ${layers[0]!.fanIn}`);
+    this.paramsEnd = top;
+    this.scratch = this.layout(Math.max(1, opt.batchSize));
+    this.instantiate(this.scratch.end);
   }
 
-  /** Bytes for n floats, 16-byte aligned, growing the memory as needed. */
-  private alloc(n: number): number {
-    const p = this.top;
-    this.top += Math.ceil((n * 4) / 16) * 16;
-    const need = Math.ceil(this.top / 65536) - this.k.memory.buffer.byteLength / 65536;
-    if (need > 0) this.k.memory.grow(need);
-    this.f32 = new Float32Array(this.k.memory.buffer);
-    return p;
+  /** A fresh instance on a zeroed memory of at least `bytes`; the parameters (weights, moments) move over. */
+  private instantiate(bytes: number): void {
+    const m = kernelModule();
+    if ('error' in m) throw new Error(`the dense kernel is unavailable: ${m.error}`);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const k = new WebAssembly.Instance(m.module, { env: { memory } }).exports as unknown as Exports;
+    const f32 = new Float32Array(memory.buffer);
+    if (this.f32) f32.set(this.f32.subarray(0, this.paramsEnd >> 2));
+    this.k = k;
+    this.memory = memory;
+    this.f32 = f32;
   }
 
-  /** Per-step buffers for batches of B rows, laid out once per batch size. */
-  private buf(name: string, n: number): number {
-    const hit = this.scratch.bufs.get(name);
-    if (hit !== undefined) return hit;
-    const p = this.alloc(n);
-    this.scratch.bufs.set(name, p);
-    return p;
+  /** Where each of a step's buffers goes for batches of B rows (all of them, used or not). */
+  private layout(B: number): Layout {
+    const at = new Map<string, number>();
+    let top = this.paramsEnd;
+    const put = (name: string, n: number) => {
+      at.set(name, top);
+      top += align(n * 4);
+    };
+    put('input', B * this.inputWidth);
+    put('relu-input', B * this.inputWidth);
+    this.layers.forEach(({ fanIn, fanOut }, j) => {
+      put(`mask${j}`, B * fanIn);
+      put(`in${j}`, B * fanIn);
+      put(`out${j}`, B * fanOut);
+      put(`wt${j}`, fanIn * fanOut);
+      put(`dx${j}`, B * fanIn);
+    });
+    const C = this.layers.length > 0 ? this.layers[this.layers.length - 1]!.fanOut : this.inputWidth;
+    put('dlogits', B * C);
+    return { B, at, end: top };
   }
 
   private ensureBatch(B: number): void {
     if (this.scratch.B === B) return;
-    this.top = this.scratch.base;
-    this.scratch = { B, base: this.scratch.base, bufs: new Map() };
+    this.scratch = this.layout(B);
+    if (this.scratch.end > this.memory.buffer.byteLength) this.instantiate(this.scratch.end);
+  }
+
+  private buf(name: string): number {
+    return this.scratch.at.get(name)!;
   }
 
   private view(p: number, n: number): Float32Array {
@@ -150,7 +195,7 @@ export class DenseStack {
 
   /** Size of this instance's memory. */
   memoryBytes(): number {
-    return this.k.memory.buffer.byteLength;
+    return this.memory.buffer.byteLength;
   }
 
   /** Sets the weights (kernel, bias per layer, as tfjs variables list them). */
@@ -169,11 +214,12 @@ export class DenseStack {
   /** One forward and backward pass and optimizer update; returns the loss and, if asked, the input gradient. */
   step(s: StepInput): { loss: number; inputGrad?: Float32Array } {
     const { B } = s;
-    const k = this.k;
     this.ensureBatch(B);
+    const k = this.k;
     const L = this.layers.length;
-    const d0 = L > 0 ? this.layers[0]!.fanIn : s.input.length / B;
-    const input = this.buf('input', B * d0);
+    const d0 = this.inputWidth;
+    if (s.input.length !== B * d0) throw new Error(`step: input has ${s.input.length} values, expected ${B} × ${d0}`);
+    const input = this.buf('input');
     this.f32.set(s.input, input >> 2);
     // forward: per layer its input after dropout, the dropout multipliers, and the ReLU output gating its gradient
     const ins: number[] = [];
@@ -182,7 +228,7 @@ export class DenseStack {
     let cur = input;
     let gate: number | null = null;
     if (s.reluInput && L > 0) {
-      cur = this.buf('relu-input', B * d0);
+      cur = this.buf('relu-input');
       k.relu(input, cur, B * d0);
       gate = cur;
     }
@@ -193,16 +239,16 @@ export class DenseStack {
       let mask: number | null = null;
       if (s.dropout > 0 && seed !== null) {
         const st = aleaState(seed);
-        mask = this.buf(`mask${j}`, B * fanIn);
+        mask = this.buf(`mask${j}`);
         k.dropoutMask(mask, B * fanIn, st.c, st.s0, st.s1, st.s2, Math.fround(1 - s.dropout));
-        x = this.buf(`in${j}`, B * fanIn);
+        x = this.buf(`in${j}`);
         k.mul(cur, mask, x, B * fanIn);
       }
       ins.push(x);
       masks.push(mask);
       gates.push(gate);
       const last = j === L - 1;
-      const out = this.buf(`out${j}`, B * fanOut);
+      const out = this.buf(`out${j}`);
       const p = this.params[j]!;
       k.gemm(x, fanIn, 1, p.w, out, B, fanOut, fanIn, p.w + p.kernelSize * 4, last ? 0 : 1);
       cur = out;
@@ -210,7 +256,7 @@ export class DenseStack {
     }
     const C = L > 0 ? this.layers[L - 1]!.fanOut : d0;
     const { loss, grad } = s.lossGrad(this.view(cur, B * C));
-    let dz = this.buf('dlogits', B * C);
+    let dz = this.buf('dlogits');
     this.f32.set(grad, dz >> 2);
     // backward
     for (let j = L - 1; j >= 0; j--) {
@@ -219,9 +265,9 @@ export class DenseStack {
       k.gemm(ins[j]!, 1, fanIn, dz, p.g, fanIn, fanOut, B, 0, 0);
       k.colsum(dz, p.g + p.kernelSize * 4, B, fanOut);
       if (j === 0 && !s.inputGrad) break;
-      const wt = this.buf(`wt${j}`, fanIn * fanOut);
+      const wt = this.buf(`wt${j}`);
       k.transpose(p.w, wt, fanIn, fanOut);
-      const dx = this.buf(`dx${j}`, B * fanIn);
+      const dx = this.buf(`dx${j}`);
       k.gemm(dz, fanOut, 1, wt, dx, B, fanIn, fanOut, 0, 0);
       if (masks[j] !== null) k.mul(dx, masks[j]!, dx, B * fanIn);
       if (gates[j] !== null) k.gate(dx, gates[j]!, B * fanIn);

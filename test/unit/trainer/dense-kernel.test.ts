@@ -72,7 +72,7 @@ const CASES: Case[] = [
 ];
 
 /** Trains a fresh model for `steps` batches (the last one short); returns the losses and the model. */
-function train(c: Case, path: 'auto' | 'tfjs', steps: number): { losses: number[]; model: HeadModel } {
+function train(c: Case, path: 'auto' | 'tfjs', steps: number, sizes?: number[]): { losses: number[]; model: HeadModel } {
   const rng = new Rng(42);
   const x = c.input === 'dense' ? denseData(60, c.inputDim, rng.fork('data')) : sparseData(60, c.inputDim, rng.fork('data'));
   const model = new HeadModel({ inputDim: c.inputDim, numClasses: c.classes, head: c.head, input: c.input }, rng.fork('init'));
@@ -81,7 +81,7 @@ function train(c: Case, path: 'auto' | 'tfjs', steps: number): { losses: number[
   const mixRng = rng.fork('mixup');
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
-    const B = s === steps - 1 ? 5 : c.opt.batchSize;
+    const B = sizes?.[s] ?? (s === steps - 1 ? 5 : c.opt.batchSize);
     const rows = Int32Array.from({ length: B }, () => trainRng.int(0, x.n - 1));
     const targets = new Float32Array(B * c.classes);
     const weights = new Float32Array(B);
@@ -173,8 +173,33 @@ describe('dense-layer wasm kernel', () => {
     other.dispose();
   });
 
+  it('never grows a memory (a grow detaches an ArrayBuffer, which slows every typed-array access in V8 from then on)', () => {
+    const proto = WebAssembly.Memory.prototype as unknown as { grow: (pages: number) => number };
+    const grow = proto.grow;
+    let grows = 0;
+    proto.grow = function (this: WebAssembly.Memory, pages: number) {
+      grows++;
+      return grow.call(this, pages);
+    };
+    // batches of 2 planned, then one of 5: the kernel moves to a new, larger memory, weights and moments with it,
+    // and trains on from there exactly as the tfjs ops do
+    const c: Case = { ...CASES[0]!, opt: opt({ name: 'adamw', weightDecay: 0.01, batchSize: 2 }) };
+    const sizes = [2, 2, 5, 2, 3, 2];
+    const ref = train(c, 'tfjs', sizes.length, sizes);
+    ref.model.dispose();
+    try {
+      const { model, losses } = train(c, 'auto', sizes.length, sizes);
+      assert.equal(model.trainingPath(), 'wasm SIMD kernel');
+      model.dispose();
+      assert.ok(maxRelDiff(losses, ref.losses) < 1e-5, `losses ${losses} vs ${ref.losses}`);
+    } finally {
+      proto.grow = grow;
+    }
+    assert.equal(grows, 0);
+  });
+
   it('keeps its memory flat over many steps and batch sizes', () => {
-    const stack = new DenseStack([{ fanIn: 16, fanOut: 8 }, { fanIn: 8, fanOut: 2 }], opt({}));
+    const stack = new DenseStack([{ fanIn: 16, fanOut: 8 }, { fanIn: 8, fanOut: 2 }], opt({ batchSize: 7 }), 16);
     const rng = new Rng(5);
     const run = (B: number, step: number) =>
       stack.step({
