@@ -188,7 +188,11 @@ export class HeadModel {
     return this.kernel ? 'wasm SIMD kernel' : 'tfjs ops';
   }
 
-  /** The seed of each layer's dropout draws, as lossAndGrads uses them (null: no dropout before it). */
+  /**
+   * The seed of each layer's dropout draws (null: no dropout before it), as `forward`
+   * and `firstLayer` draw them: before each layer above the bag or the dense input
+   * layer, seed + its index; on the input itself only when there is no such layer, seed + 97.
+   */
   private dropoutSeeds(seed: number): Array<number | null> {
     return this.stack().map((_, j) => {
       const upper = this.dense ? j - 1 : j;
@@ -296,7 +300,8 @@ export class HeadModel {
    * asked, the gradient with respect to `input`. Call inside tf.tidy.
    */
   private lossAndGrads(input: tf.Tensor2D, targets: Float32Array, weights: Float32Array, loss: LossConfig, B: number, dropout: number, seed: number, inputGrad: boolean): { value: tf.Scalar; grads: tf.Tensor[]; dInput?: tf.Tensor2D } {
-    const stack = this.dense ? [this.input0!, ...this.layers] : this.layers;
+    const stack = this.stack();
+    const seeds = this.dropoutSeeds(seed);
     // per layer: its input (after dropout), the dropout multiplier, and the ReLU output whose sign gates the gradient
     const ins: tf.Tensor2D[] = [];
     const masks: Array<tf.Tensor2D | null> = [];
@@ -308,10 +313,8 @@ export class HeadModel {
       gate = cur;
     }
     stack.forEach((l, j) => {
-      // forward(): dropout before each upper layer (seed + its index); firstLayer(): on the input only without upper layers (seed + 97)
-      const upper = this.dense ? j - 1 : j;
-      const drops = dropout > 0 && (upper >= 0 || this.layers.length === 0);
-      const mask = drops ? dropoutMultiplier(cur.shape, dropout, upper >= 0 ? seed + upper : seed + 97) : null;
+      const layerSeed = dropout > 0 ? (seeds[j] ?? null) : null;
+      const mask = layerSeed !== null ? dropoutMultiplier(cur.shape, dropout, layerSeed) : null;
       const x: tf.Tensor2D = mask ? tf.mul(cur, mask) : cur;
       ins.push(x);
       masks.push(mask);
@@ -320,20 +323,9 @@ export class HeadModel {
       cur = tf.fused.matMul({ a: x, b: l.kernel, bias: l.bias, activation: last ? 'linear' : 'relu' }) as tf.Tensor2D;
       gate = last ? null : cur;
     });
-    const C = this.spec.numClasses;
-    let value: tf.Scalar;
-    let dz: tf.Tensor2D;
-    if (loss.focalGamma > 0) {
-      const q = tf.tensor2d(targets, [B, C]);
-      const sw = tf.tensor1d(weights);
-      const r = tf.valueAndGrad((logits: tf.Tensor) => lossOf(logits as tf.Tensor2D, q, sw, loss, B))(cur);
-      value = r.value as tf.Scalar;
-      dz = r.grad as tf.Tensor2D;
-    } else {
-      const ce = crossEntropyGrad(cur.dataSync() as Float32Array, targets, weights, B, C);
-      value = tf.scalar(ce.loss);
-      dz = tf.tensor2d(ce.grad, [B, C]);
-    }
+    const lg = this.logitsGrad(cur.dataSync() as Float32Array, targets, weights, loss, B);
+    const value = tf.scalar(lg.loss);
+    let dz = tf.tensor2d(lg.grad, [B, this.spec.numClasses]);
     const grads: tf.Tensor[] = new Array<tf.Tensor>(2 * stack.length);
     for (let j = stack.length - 1; j >= 0; j--) {
       const l = stack[j]!;
