@@ -37,6 +37,7 @@ import { DEFAULT_NGRAM_HASH, NgramHashFeaturizer } from '../src/backbones/ngram-
 import type { SparseRows } from '../src/backbones/sparse.js';
 import { loadTask } from '../src/data/load-task.js';
 import { Rng } from '../src/math/rng.js';
+import { DEFAULT_OPTIMIZER } from '../src/strategies/registry.js';
 import type { HeadConfig, OptimizerConfig } from '../src/strategies/types.js';
 import { HeadModel } from '../src/trainer/head-model.js';
 import { initBackend, tf } from '../src/trainer/tf-backend.js';
@@ -67,7 +68,7 @@ const median = (xs: number[]) => {
 };
 
 function adam(lr: number, batchSize: number): OptimizerConfig {
-  return { name: 'adam', lr, batchSize, epochs: 1, momentum: 0, weightDecay: 0, beta1: 0.9, beta2: 0.999 };
+  return { ...DEFAULT_OPTIMIZER, lr, batchSize, epochs: 1 };
 }
 
 /** One epoch as trainTrial runs it: a permutation, per-batch targets and weights, trainStep. */

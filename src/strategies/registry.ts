@@ -9,7 +9,7 @@ import { optimizerFamily } from './optimizer.js';
 import { regularizeFamily } from './regularize.js';
 import { scheduleFamily } from './schedule.js';
 import { selfTrainFamily } from './self-train.js';
-import { STAGES, type Family, type SettingDecl, type Strategy, type StrategyContext, type TrainingPlan } from './types.js';
+import { STAGES, type Family, type OptimizerConfig, type SettingDecl, type Strategy, type StrategyContext, type TrainingPlan } from './types.js';
 
 /** Every strategy family, by name. The CLI, the space validator and the report read this map. */
 export const FAMILIES = {
@@ -128,6 +128,9 @@ export function resolveRecipe(given: Params): ResolvedRecipe {
   return { params, strategies: steps.map(({ order: _o, ...rest }) => rest) };
 }
 
+/** The optimizer of a recipe that names none: Adam with PyTorch's defaults, lr 0.01, batches of 64, 5 epochs. */
+export const DEFAULT_OPTIMIZER: Readonly<OptimizerConfig> = { name: 'adam', lr: 0.01, batchSize: 64, epochs: 5, momentum: 0, weightDecay: 0, beta1: 0.9, beta2: 0.999 };
+
 export function emptyPlan(texts: string[], y: Int32Array, numClasses: number): TrainingPlan {
   return {
     numClasses,
@@ -135,7 +138,7 @@ export function emptyPlan(texts: string[], y: Int32Array, numClasses: number): T
     y,
     classWeights: new Float64Array(numClasses).fill(1),
     loss: { focalGamma: 0, labelSmoothing: 0 },
-    optimizer: { name: 'adam', lr: 0.01, batchSize: 64, epochs: 5, momentum: 0, weightDecay: 0, beta1: 0.9, beta2: 0.999 },
+    optimizer: { ...DEFAULT_OPTIMIZER },
     schedule: { name: 'constant', lrAt: () => 1 },
     head: { name: 'linear', width: 0, depth: 0, dropout: 0 },
     patience: 0,

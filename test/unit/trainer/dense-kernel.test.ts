@@ -11,6 +11,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { SparseRows } from '../../../src/backbones/sparse.js';
 import { Rng } from '../../../src/math/rng.js';
+import { DEFAULT_OPTIMIZER } from '../../../src/strategies/registry.js';
 import type { HeadConfig, LossConfig, OptimizerConfig } from '../../../src/strategies/types.js';
 import { HeadModel } from '../../../src/trainer/head-model.js';
 import { DenseStack, denseKernelStatus } from '../../../src/trainer/kernels/dense-kernel.js';
@@ -20,17 +21,7 @@ before(async () => {
   await initBackend();
 });
 
-const opt = (over: Partial<OptimizerConfig>): OptimizerConfig => ({
-  name: 'adam',
-  lr: 0.01,
-  batchSize: 13,
-  epochs: 1,
-  momentum: 0,
-  weightDecay: 0,
-  beta1: 0.9,
-  beta2: 0.999,
-  ...over,
-});
+const opt = (over: Partial<OptimizerConfig>): OptimizerConfig => ({ ...DEFAULT_OPTIMIZER, batchSize: 13, epochs: 1, ...over });
 
 function denseData(n: number, d: number, rng: Rng): SparseRows {
   const values = new Float32Array(n * d);

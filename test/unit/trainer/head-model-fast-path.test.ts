@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { SparseRows } from '../../../src/backbones/sparse.js';
 import { Rng } from '../../../src/math/rng.js';
+import { DEFAULT_OPTIMIZER } from '../../../src/strategies/registry.js';
 import type { LossConfig, OptimizerConfig } from '../../../src/strategies/types.js';
 import { HeadModel, crossEntropyGrad } from '../../../src/trainer/head-model.js';
 import { DenseOptimizer } from '../../../src/trainer/optimizers.js';
@@ -17,17 +18,7 @@ before(async () => {
   await initBackend();
 });
 
-const adamCfg = (over: Partial<OptimizerConfig> = {}): OptimizerConfig => ({
-  name: 'adam',
-  lr: 0.01,
-  batchSize: 8,
-  epochs: 1,
-  momentum: 0,
-  weightDecay: 0,
-  beta1: 0.9,
-  beta2: 0.999,
-  ...over,
-});
+const adamCfg = (over: Partial<OptimizerConfig> = {}): OptimizerConfig => ({ ...DEFAULT_OPTIMIZER, batchSize: 8, epochs: 1, ...over });
 
 function randomArray(n: number, rng: Rng, std = 1): Float32Array {
   const a = new Float32Array(n);
