@@ -22,6 +22,7 @@ import type { Params, Trial } from '../src/study/types.js';
 import type { Sampler } from '../src/samplers/base.js';
 import { completePoint } from '../src/samplers/base.js';
 import { anchorsDir, quantile, runSequential, syntheticTrial } from './problems.js';
+import { BenchArgs } from './args.js';
 
 const WINDOW = 50;
 
@@ -32,18 +33,14 @@ function space(dims: number): SearchSpace {
 
 const sphere = (p: Params) => Object.values(p).reduce((s: number, v) => s + (v as number) ** 2, 0);
 
-function args(argv: string[]) {
-  const get = (flag: string, fallback: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1]! : fallback;
-  };
+function parseArgs(args: BenchArgs) {
   return {
-    ns: get('--ns', '100,500,1000,2000').split(',').map(Number),
-    gpNs: get('--gp-ns', '100,200,500').split(',').map(Number),
-    repeats: Number(get('--repeats', '3')),
-    warmup: Number(get('--warmup', '300')),
-    samplers: get('--samplers', 'tpe,tpe-mv,gp').split(','),
-    anchors: anchorsDir(get('--anchors', '') || undefined),
+    ns: args.list('ns', ['100', '500', '1000', '2000']).map(Number),
+    gpNs: args.list('gp-ns', ['100', '200', '500']).map(Number),
+    repeats: args.int('repeats', 3),
+    warmup: args.int('warmup', 300, 0),
+    samplers: args.list('samplers', ['tpe', 'tpe-mv', 'gp']),
+    anchors: anchorsDir(args.get('anchors') || undefined),
   };
 }
 
@@ -85,7 +82,7 @@ function windowMean(ms: number[], n: number): number {
 }
 
 function main(): void {
-  const a = args(process.argv.slice(2));
+  const a = parseArgs(new BenchArgs());
   const optuna = readOptuna(a.anchors);
   const maxN = Math.max(...a.ns);
   console.log(`# ask overhead: ms per ask at N completed trials (mean of asks N-${WINDOW - 1}..N, median of ${a.repeats} runs of ${maxN} trials, seeds 1..${a.repeats})`);

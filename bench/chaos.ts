@@ -17,13 +17,10 @@ import path from 'node:path';
 import { Rng } from '../src/math/rng.js';
 import type { StudyMeta, Trial } from '../src/study/types.js';
 import { slotProcesses, smallSpaceYaml, writeSmallSpam } from '../test/helpers/small-task.js';
+import { BenchArgs } from './args.js';
 
 const BIN = path.resolve('bin/hybridtune.js');
 
-function flag(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 
 interface Run {
   code: number | null;
@@ -73,10 +70,11 @@ const diffKeys = (was: string, now: Trial | undefined) => {
 const result = (t: Trial) => JSON.stringify([t.number, t.state, t.params, t.seed, t.metrics?.value, t.intermediate.map((r) => [r.epoch, r.value])]);
 
 async function main(): Promise<void> {
-  const kills = flag('kills', 50);
-  const n = flag('trials', 300);
-  const rng = new Rng(flag('seed', 7));
-  const maxDelay = flag('max-delay', 4000);
+  const args = new BenchArgs();
+  const kills = args.int('kills', 50);
+  const n = args.int('trials', 300);
+  const rng = new Rng(args.int('seed', 7, 0));
+  const maxDelay = args.int('max-delay', 4000);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ht-chaos-bench-'));
   writeSmallSpam(dir);
   writeFileSync(path.join(dir, 'c.yaml'), smallSpaceYaml('c', n));

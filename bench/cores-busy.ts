@@ -26,11 +26,8 @@ import { STORE_FORMAT_VERSION } from '../src/store/base.js';
 import { LowdbStore } from '../src/store/lowdb-store.js';
 import { runStudy } from '../src/study/run-study.js';
 import type { StudyMeta } from '../src/study/types.js';
+import { BenchArgs } from './args.js';
 
-function flag(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : dflt;
-}
 
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -65,11 +62,12 @@ search:
 `;
 
 async function main(): Promise<void> {
-  const nTrials = Number(flag('trials', '40'));
-  const maxTrain = Number(flag('max-train', '1500'));
-  const cpu = flag('backend', 'threads') as 'threads' | 'processes';
+  const args = new BenchArgs();
+  const nTrials = args.int('trials', 40);
+  const maxTrain = args.int('max-train', 1500);
+  const cpu = args.string('backend', 'threads') as 'threads' | 'processes';
   const cores = availableParallelism();
-  const workers = Number(flag('workers', String(cores)));
+  const workers = args.int('workers', cores);
   const config = parseSpace(SPACE(maxTrain), path.join(process.cwd(), 'cores-busy.yaml'));
   const data = await loadTask(config.task, { baseDir: process.cwd(), seed: 1 });
   const root = mkdtempSync(path.join(os.tmpdir(), 'ht-cores-'));

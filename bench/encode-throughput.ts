@@ -18,14 +18,11 @@ import { resetFeatureMemory } from '../src/backbones/feature-cache.js';
 import type { Featurizer } from '../src/backbones/featurizer.js';
 import { createFeaturizer } from '../src/backbones/registry.js';
 import { initBackend } from '../src/trainer/tf-backend.js';
+import { BenchArgs } from './args.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-const N = Number(arg('n', '2000'));
-const MAX_LENGTH = Number(arg('max-length', '64'));
+const args = new BenchArgs();
+const N = args.int('n', 2000);
+const MAX_LENGTH = args.int('max-length', 64);
 const FIXTURE = path.resolve(process.cwd(), '../shared/fixtures/tiny-random-bert');
 const SST2 = path.resolve(process.cwd(), '../shared/data/sst2/train.tsv');
 if (!existsSync(FIXTURE) || !existsSync(SST2)) {

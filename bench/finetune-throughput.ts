@@ -26,17 +26,14 @@ import type { AdaptConfig } from '../src/strategies/types.js';
 import { TransformerClassifier } from '../src/trainer/finetune/classifier.js';
 import { FineTuner } from '../src/trainer/finetune/train-finetune.js';
 import { initBackend, tf } from '../src/trainer/tf-backend.js';
+import { BenchArgs } from './args.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-const BATCH = Number(arg('batch', '8'));
-const STEPS = Number(arg('steps', '3'));
-const SEQ = Number(arg('seq', '64'));
-const SIZES = arg('sizes', 'fixture,base').split(',');
-const MODES = arg('modes', 'full,lora,top-k,bitfit').split(',') as Array<AdaptConfig['mode']>;
+const args = new BenchArgs();
+const BATCH = args.int('batch', 8);
+const STEPS = args.int('steps', 3);
+const SEQ = args.int('seq', 64);
+const SIZES = args.list('sizes', ['fixture', 'base']);
+const MODES = args.list('modes', ['full', 'lora', 'top-k', 'bitfit']) as Array<AdaptConfig['mode']>;
 const FIXTURE = path.resolve(process.cwd(), '../shared/fixtures/tiny-random-bert');
 
 const BERT_BASE: EncoderConfig = {

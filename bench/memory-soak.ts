@@ -15,11 +15,8 @@ import { STORE_FORMAT_VERSION } from '../src/store/base.js';
 import { runStudy } from '../src/study/run-study.js';
 import type { StudyMeta } from '../src/study/types.js';
 import { initBackend, tf } from '../src/trainer/tf-backend.js';
+import { BenchArgs } from './args.js';
 
-function flag(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 
 const SPACE = `
 task:
@@ -40,8 +37,9 @@ search:
 `;
 
 async function main(): Promise<void> {
-  const nTrials = flag('trials', 200);
-  const warmup = flag('warmup', 10);
+  const args = new BenchArgs();
+  const nTrials = args.int('trials', 200);
+  const warmup = args.int('warmup', 10);
   const backend = (await initBackend()).name;
   const config = parseSpace(SPACE, 'memory-soak.yaml');
   const data = await loadTask(config.task, { baseDir: process.cwd(), seed: 1 });

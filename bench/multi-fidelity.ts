@@ -22,6 +22,7 @@ import { SAMPLERS } from '../src/samplers/registry.js';
 import type { SchedulerFactory } from '../src/schedulers/base.js';
 import { SCHEDULERS } from '../src/schedulers/registry.js';
 import { BUDGET_EPOCHS, CURVE_FAMILIES, OPTIMUM, runCurveStudy, type CurveFamily } from './learning-curves.js';
+import { BenchArgs } from './args.js';
 
 /** A scheduler as the benchmark runs it, and the Optuna pruner it corresponds to (if any). */
 interface Variant {
@@ -70,18 +71,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const get = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const list = (flag: string, dflt: string[]) => (get(flag) ?? dflt.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  const int = (flag: string, dflt: number) => {
-    const v = get(flag);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${v}`);
-    return n;
-  };
+  const args = new BenchArgs(argv);
   // --custom NAME=SCHEDULER:{json options} (repeatable): extra variants for experiments
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] !== '--custom') continue;
@@ -91,16 +81,16 @@ function parseArgs(argv: string[]): Args {
   }
   const samplers = (SAMPLERS as Record<string, SamplerFactory>)['tpe'] ? ['random', 'tpe'] : ['random'];
   const a: Args = {
-    curves: list('--curves', [...CURVE_FAMILIES]) as CurveFamily[],
-    samplers: list('--samplers', samplers),
-    schedulers: [...list('--schedulers', VARIANTS.filter((v) => v.note !== 'custom').map((v) => v.name)), ...VARIANTS.filter((v) => v.note === 'custom').map((v) => v.name)],
-    seeds: int('--seeds', 30),
-    seedStart: int('--seed-start', 1),
-    workers: int('--workers', 1),
-    budget: int('--budget', BUDGET_EPOCHS),
-    anchors: get('--anchors'),
-    json: get('--json'),
-    list: argv.includes('--list'),
+    curves: args.list('curves', CURVE_FAMILIES) as CurveFamily[],
+    samplers: args.list('samplers', samplers),
+    schedulers: [...args.list('schedulers', VARIANTS.filter((v) => v.note !== 'custom').map((v) => v.name)), ...VARIANTS.filter((v) => v.note === 'custom').map((v) => v.name)],
+    seeds: args.int('seeds', 30),
+    seedStart: args.int('seed-start', 1),
+    workers: args.int('workers', 1),
+    budget: args.int('budget', BUDGET_EPOCHS),
+    anchors: args.get('anchors'),
+    json: args.get('json'),
+    list: args.has('list'),
   };
   for (const c of a.curves) if (!(CURVE_FAMILIES as readonly string[]).includes(c)) throw new Error(`unknown curve family '${c}' (${CURVE_FAMILIES.join(', ')})`);
   for (const s of a.samplers) if (!(s in SAMPLERS)) throw new Error(`sampler '${s}' is not in the registry (${Object.keys(SAMPLERS).join(', ')})`);

@@ -23,6 +23,7 @@ import { BACKENDS, type BackendKind } from '../src/execution/registry.js';
 import { runStudy } from '../src/study/run-study.js';
 import { prepareNewSweep, studyRunOptions } from '../src/study/setup.js';
 import { initBackend } from '../src/trainer/tf-backend.js';
+import { BenchArgs, median } from './args.js';
 
 interface SweepResult {
   sampler: string;
@@ -49,38 +50,27 @@ interface Args {
   table: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const get = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const int = (flag: string, dflt: number) => {
-    const v = get(flag);
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${v}`);
-    return n;
-  };
+function parseArgs(args: BenchArgs): Args {
   const here = path.dirname(fileURLToPath(import.meta.url));
   // dist/bench/ → the repository root
   const root = [path.resolve(here, '..', '..'), path.resolve(here, '..')].find((d) => existsSync(path.join(d, 'search-spaces'))) ?? process.cwd();
-  const trials = int('--trials', 40);
-  const checkpoints = (get('--checkpoints') ?? '10,20,40')
-    .split(',')
+  const trials = args.int('trials', 40);
+  const checkpoints = args
+    .list('checkpoints', ['10', '20', '40'])
     .map(Number)
     .filter((k) => Number.isInteger(k) && k > 0 && k <= trials);
   return {
-    space: get('--space') ?? path.join(root, 'search-spaces', 'sst2.yaml'),
-    samplers: (get('--samplers') ?? 'tpe,random').split(',').map((s) => s.trim()).filter(Boolean),
-    seeds: int('--seeds', 5),
-    seedStart: int('--seed-start', 1),
+    space: args.get('space') ?? path.join(root, 'search-spaces', 'sst2.yaml'),
+    samplers: args.list('samplers', ['tpe', 'random']),
+    seeds: args.int('seeds', 5),
+    seedStart: args.int('seed-start', 1),
     trials,
     checkpoints: checkpoints.length ? checkpoints : [trials],
-    workers: int('--workers', 1),
-    trialsDir: get('--trials-dir'),
-    results: get('--results'),
-    ...(get('--trial-timeout') !== undefined ? { trialTimeout: int('--trial-timeout', 1) } : {}),
-    table: argv.includes('--table'),
+    workers: args.int('workers', 1),
+    trialsDir: args.get('trials-dir'),
+    results: args.get('results'),
+    ...(args.get('trial-timeout') !== undefined ? { trialTimeout: args.int('trial-timeout', 1) } : {}),
+    table: args.has('table'),
   };
 }
 
@@ -96,12 +86,6 @@ function bestAfter(values: Array<number | null>, k: number): number | undefined 
   return best;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const m = (s.length - 1) / 2;
-  return (s[Math.floor(m)]! + s[Math.ceil(m)]!) / 2;
-}
 
 async function runSweep(a: Args, sampler: string, seed: number, trialsRoot: string): Promise<SweepResult> {
   const tfb = await initBackend();
@@ -146,7 +130,7 @@ function printTable(a: Args, results: SweepResult[]): void {
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+  const a = parseArgs(new BenchArgs());
   const results = readResults(a.results);
   console.log(`# Real-data search: ${path.relative(process.cwd(), a.space) || a.space}, ${a.trials} trials, samplers ${a.samplers.join(', ')}, seeds ${a.seedStart}..${a.seedStart + a.seeds - 1}, ${a.workers} worker(s)${a.trialTimeout ? `, trial timeout ${a.trialTimeout} s` : ''}`);
   if (!a.table) {

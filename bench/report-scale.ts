@@ -21,17 +21,8 @@ import type { StudyMeta, Trial } from '../src/study/types.js';
 import { ABLATION_FILE_NAME, CONFIRM_FILE_NAME } from '../src/report/build-followups.js';
 import { makeMeta, syntheticSpace, syntheticTrials } from '../test/unit/report/fixture.js';
 import { ablationJson, confirmJson } from '../test/unit/report/followups-fixture.js';
+import { BenchArgs, median } from './args.js';
 
-function flag(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 interface Measured {
   trials: number;
@@ -82,9 +73,10 @@ async function measure(n: number, runs: number, dir: string): Promise<Measured> 
   };
 }
 
-const runs = flag('runs', 5);
-const big = flag('trials', 5000);
-const baseline = flag('baseline', 500);
+const args = new BenchArgs();
+const runs = args.int('runs', 5);
+const big = args.int('trials', 5000);
+const baseline = args.int('baseline', 500);
 const dir = await mkdtemp(join(tmpdir(), 'ht-bench-report-'));
 try {
   const base = await measure(baseline, runs, dir);

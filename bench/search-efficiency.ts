@@ -17,6 +17,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { Sampler } from '../src/samplers/base.js';
 import { SAMPLERS } from '../src/samplers/registry.js';
 import { anchorsDir, PROBLEMS, quantile, regretCurve, runSequential } from './problems.js';
+import { BenchArgs } from './args.js';
 
 /** Bench sampler names → registry sampler + options, and the Optuna row each is compared with. */
 export const BENCH_SAMPLERS: Record<string, { sampler: keyof typeof SAMPLERS; options: Record<string, unknown>; optuna: string; label: string }> = {
@@ -67,17 +68,12 @@ interface Args {
   json?: string;
 }
 
-function parseArgs(argv: string[]): Args {
-  const get = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const list = (flag: string, fallback: string) => (get(flag) ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
-  const problems = list('--problems', Object.keys(PROBLEMS).join(','));
-  const samplers = list('--samplers', 'random,sobol,tpe,tpe-mv,gp');
+function parseArgs(args: BenchArgs): Args {
+  const problems = args.list('problems', Object.keys(PROBLEMS));
+  const samplers = args.list('samplers', ['random', 'sobol', 'tpe', 'tpe-mv', 'gp']);
   for (const p of problems) if (!PROBLEMS[p]) throw new Error(`unknown problem ${p}; known: ${Object.keys(PROBLEMS).join(', ')}`);
   for (const s of samplers) if (!BENCH_SAMPLERS[s]) throw new Error(`unknown sampler ${s}; known: ${Object.keys(BENCH_SAMPLERS).join(', ')}`);
-  const seedArg = get('--seeds') ?? '30';
+  const seedArg = args.string('seeds', '30');
   let seeds: number[];
   if (seedArg.includes('-')) {
     const [a, b] = seedArg.split('-').map(Number) as [number, number];
@@ -87,10 +83,10 @@ function parseArgs(argv: string[]): Args {
   } else {
     seeds = Array.from({ length: Number(seedArg) }, (_, i) => i + 1);
   }
-  const budgets = list('--budget', '50,200').map(Number).sort((a, b) => a - b);
-  const workers = Number(get('--workers') ?? '2');
-  const anchors = anchorsDir(get('--anchors'));
-  return { problems, samplers, seeds, budgets, workers, anchors, json: get('--json') };
+  const budgets = args.list('budget', ['50', '200']).map(Number).sort((a, b) => a - b);
+  const workers = args.int('workers', 2);
+  const anchors = anchorsDir(args.get('anchors'));
+  return { problems, samplers, seeds, budgets, workers, anchors, json: args.get('json') };
 }
 
 type OptunaRow = { median: number; q25: number; q75: number };
@@ -146,7 +142,7 @@ async function runAll(tasks: Task[], workers: number): Promise<TaskResult[]> {
 }
 
 async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+  const a = parseArgs(new BenchArgs());
   const maxBudget = a.budgets[a.budgets.length - 1]!;
   const tasks: Task[] = [];
   // slow samplers first, so the workers finish together

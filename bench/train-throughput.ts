@@ -41,16 +41,13 @@ import { DEFAULT_OPTIMIZER } from '../src/strategies/registry.js';
 import type { HeadConfig, OptimizerConfig } from '../src/strategies/types.js';
 import { HeadModel } from '../src/trainer/head-model.js';
 import { initBackend, tf } from '../src/trainer/tf-backend.js';
+import { BenchArgs, median } from './args.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-const REPEATS = Number(arg('repeats', '3'));
-const ROWS = arg('rows', 'dense32,dense128,sparse').split(',');
-const N_DENSE = Number(arg('examples', '8000'));
-const NO_TORCH = process.argv.includes('--no-torch');
+const args = new BenchArgs();
+const REPEATS = args.int('repeats', 3);
+const ROWS = args.list('rows', ['dense32', 'dense128', 'sparse']);
+const N_DENSE = args.int('examples', 8000);
+const NO_TORCH = args.has('no-torch');
 const D_IN = 384;
 const HIDDEN = 256;
 const SST2 = path.resolve(process.cwd(), '../shared/data/sst2/train.tsv');
@@ -60,12 +57,6 @@ const TORCH_SCRIPT = path.resolve(HERE, '../../bench/torch_throughput.py');
 
 type TrainPath = 'auto' | 'tfjs';
 let pathUsed = '';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function adam(lr: number, batchSize: number): OptimizerConfig {
   return { ...DEFAULT_OPTIMIZER, lr, batchSize, epochs: 1 };
