@@ -9,6 +9,11 @@ import type { Direction, Params, Trial } from '../study/types.js';
  * Everything a sampler may look at. Samplers are pure: the same context gives the
  * same proposal, so a resumed study asks exactly as an uninterrupted one would.
  */
+/** The error for a bad `sweep.sampler-options` value: which sampler, which key, what it got and what it takes. */
+export function badSamplerOption(sampler: string, key: string, value: unknown, expected: string): HybridTuneError {
+  return new HybridTuneError(ERROR_CODES.BAD_VALUE, `${sampler} option ${key} cannot be ${JSON.stringify(value)}`, { key: `sweep.sampler-options.${key}`, value, expected });
+}
+
 export interface SamplerContext {
   space: SearchSpace;
   /** Every trial so far, read-only, in number order (running ones included). */

@@ -1,4 +1,4 @@
-import { ERROR_CODES, HybridTuneError } from '../../errors.js';
+import { badSamplerOption } from '../base.js';
 import { parseTpeOptions, type TpeOptions } from '../tpe/options.js';
 
 export interface BohbOptions {
@@ -19,13 +19,7 @@ export interface BohbOptions {
 
 export const BOHB_RANDOM_FRACTION = 1 / 3;
 
-function bad(key: string, value: unknown, expected: string): HybridTuneError {
-  return new HybridTuneError(ERROR_CODES.BAD_VALUE, `bohb option ${key} cannot be ${JSON.stringify(value)}`, {
-    key: `sweep.sampler-options.${key}`,
-    value,
-    expected,
-  });
-}
+const bad = (key: string, value: unknown, expected: string) => badSamplerOption('bohb', key, value, expected);
 
 /** Validates `sweep.sampler-options` for bohb: its own keys plus every tpe key; other keys are ignored. */
 export function parseBohbOptions(raw: Record<string, unknown>): BohbOptions {

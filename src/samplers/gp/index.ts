@@ -1,12 +1,9 @@
-import { ERROR_CODES, HybridTuneError } from '../../errors.js';
-import type { SamplerFactory } from '../base.js';
+import { badSamplerOption, type SamplerFactory } from '../base.js';
 import { GP_DEFAULTS, GpSampler, type GpOptions } from './sampler.js';
 
 export { GpSampler, GP_DEFAULTS, type GpOptions } from './sampler.js';
 
-function bad(key: string, value: unknown, expected: string): HybridTuneError {
-  return new HybridTuneError(ERROR_CODES.BAD_VALUE, `gp option ${key} cannot be ${JSON.stringify(value)}`, { key: `sweep.sampler-options.${key}`, value, expected });
-}
+const bad = (key: string, value: unknown, expected: string) => badSamplerOption('gp', key, value, expected);
 
 const intOption = (raw: Record<string, unknown>, key: string, min: number, fallback: number): number => {
   const v = raw[key];

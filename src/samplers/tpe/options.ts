@@ -1,4 +1,4 @@
-import { ERROR_CODES, HybridTuneError } from '../../errors.js';
+import { badSamplerOption } from '../base.js';
 import type { Bandwidth } from './parzen-estimator.js';
 
 export interface TpeOptions {
@@ -71,13 +71,7 @@ const KEYS: Record<string, keyof TpeOptions> = {
   'joint-weight': 'jointWeight',
 };
 
-function bad(key: string, value: unknown, expected: string): HybridTuneError {
-  return new HybridTuneError(ERROR_CODES.BAD_VALUE, `tpe option ${key} cannot be ${JSON.stringify(value)}`, {
-    key: `sweep.sampler-options.${key}`,
-    value,
-    expected,
-  });
-}
+const bad = (key: string, value: unknown, expected: string) => badSamplerOption('tpe', key, value, expected);
 
 /** Validates `sweep.sampler-options` for tpe (kebab-case keys, as in a space file). */
 export function parseTpeOptions(raw: Record<string, unknown>): TpeOptions {
